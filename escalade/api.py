@@ -1,0 +1,81 @@
+"""The REST API: one NinjaAPI, one router per domain, clear 4xx errors."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+from escalade.contracts.api import router as contracts_router
+from escalade.core.auth import API_AUTH
+from escalade.customers.api import router as customers_router
+from escalade.network.api import router as network_router
+
+api = NinjaAPI(
+    title="Escalade API",
+    version="1",
+    description=(
+        "The REST API of Escalade: support network, customers, contracts and lookups. "
+        "Authenticate with `Authorization: Bearer <token>` (integrations) or the console "
+        "session (with its CSRF token). Every list is paginated with `limit` and `offset`."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+api.add_router("/network", network_router)
+api.add_router("/customers", customers_router)
+api.add_router("/contracts", contracts_router)
+
+
+def _message_dict(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = _message_dict(exc)
+    first = next(iter(errors.values()))[0] if errors else "Invalid data."
+    return api.create_response(request, {"detail": first, "errors": errors}, status=422)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors: list[dict[str, Any]] = []
+    for error in exc.errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        errors.append({"field": location, "message": error.get("msg", "invalid")})
+    first = errors[0] if errors else {"field": "", "message": "Invalid request."}
+    detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc) or "You may not do this."}, status=403
+    )
+
+
+@api.exception_handler(ProtectedError)
+def on_protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
+    count = len(exc.protected_objects)
+    return api.create_response(
+        request,
+        {"detail": f"Still in use by {count} other record(s); remove or move them first."},
+        status=409,
+    )
+
+
+@api.exception_handler(IntegrityError)
+def on_integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": "This conflicts with an existing record (a unique value is already taken)."},
+        status=409,
+    )

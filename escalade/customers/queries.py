@@ -1,0 +1,205 @@
+"""Reads of customers, scoped to the caller: lists, lookups and the customer file."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from escalade.contracts.models import Contract
+from escalade.contracts.queries import ContractStatus, contract_statuses
+from escalade.core.principal import Principal
+from escalade.customers import search
+from escalade.customers.models import (
+    Account,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    Licence,
+    Product,
+    ProductVersion,
+    Segment,
+)
+from escalade.engines.phones import lookup_candidates
+from escalade.engines.text import normalize_pid
+
+
+def accounts(principal: Principal) -> QuerySet[Account]:
+    """Accounts the caller may see: partners only those they serve at L1, never premier ones."""
+    queryset = Account.objects.all()
+    if principal.account_id is not None:
+        return queryset.filter(pk=principal.account_id)
+    if principal.is_partner_staff:
+        served = Contract.objects.filter(
+            account_id=OuterRef("pk"), l1_partner_id=principal.organization_id
+        )
+        return queryset.filter(Exists(served)).exclude(segment=Segment.PREMIER)
+    if principal.role == "customer":
+        return queryset.none()
+    return queryset
+
+
+def contacts(principal: Principal) -> QuerySet[Contact]:
+    queryset = Contact.objects.select_related("account").prefetch_related("phones", "emails", "verifications")
+    if principal.sees_everything:
+        return queryset
+    return queryset.filter(account__in=accounts(principal).values("pk"))
+
+
+def licences(principal: Principal) -> QuerySet[Licence]:
+    queryset = Licence.objects.select_related("product", "version")
+    if principal.sees_everything:
+        return queryset
+    return queryset.filter(account__in=accounts(principal).values("pk"))
+
+
+def products(principal: Principal) -> QuerySet[Product]:
+    return Product.objects.all()
+
+
+def product_versions(principal: Principal) -> QuerySet[ProductVersion]:
+    return ProductVersion.objects.select_related("product")
+
+
+# --- Lookup ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One answer of a lookup: the account, and the contact when one was identified."""
+
+    account: Account
+    contact: Contact | None
+    matched_on: str  # phone, email, pid, name
+    score: float = 100.0
+
+
+def phone_regions(extra: Iterable[str] = ()) -> list[str]:
+    regions = [r.upper() for r in extra if r]
+    return regions + [r for r in settings.PHONE_REGIONS if r not in regions]
+
+
+def by_phone(principal: Principal, raw: str, *, regions: Iterable[str] = ()) -> list[Match]:
+    numbers = lookup_candidates(raw, regions=phone_regions(regions))
+    if not numbers:
+        return []
+    found = contacts(principal).filter(
+        pk__in=ContactPhone.objects.filter(number__in=numbers).values("contact_id")
+    )
+    return [Match(account=c.account, contact=c, matched_on="phone") for c in found[:50]]
+
+
+def by_email(principal: Principal, raw: str) -> list[Match]:
+    address = raw.strip().lower()
+    if "@" not in address:
+        return []
+    found = contacts(principal).filter(
+        pk__in=ContactEmail.objects.filter(address=address).values("contact_id")
+    )
+    return [Match(account=c.account, contact=c, matched_on="email") for c in found[:50]]
+
+
+def by_pid(principal: Principal, raw: str) -> list[Match]:
+    licence = licences(principal).select_related("account").filter(pid=normalize_pid(raw)).first()
+    if licence is None:
+        return []
+    return [Match(account=licence.account, contact=None, matched_on="pid")]
+
+
+def by_name(principal: Principal, text: str, *, limit: int = 20) -> list[Match]:
+    """Fuzzy search of company and person names; the best matches of both, merged."""
+    matches: list[Match] = []
+    account_hits = search.ranked(accounts(principal), text, limit=limit)
+    accounts_by_pk = Account.objects.in_bulk([c.pk for c in account_hits])
+    for candidate in account_hits:
+        matches.append(
+            Match(
+                account=accounts_by_pk[candidate.pk],
+                contact=None,
+                matched_on="name",
+                score=candidate.score,
+            )
+        )
+    contact_hits = search.ranked(contacts(principal), text, limit=limit)
+    by_pk = contacts(principal).in_bulk([c.pk for c in contact_hits])
+    for candidate in contact_hits:
+        contact = by_pk[candidate.pk]
+        matches.append(
+            Match(account=contact.account, contact=contact, matched_on="name", score=candidate.score)
+        )
+    matches.sort(key=lambda m: -m.score)
+    return matches[:limit]
+
+
+def lookup(principal: Principal, text: str, *, regions: Iterable[str] = ()) -> list[Match]:
+    """What an agent types in the search box: a phone, an email, a PID or a name."""
+    text = text.strip()
+    if not text:
+        return []
+    if "@" in text:
+        return by_email(principal, text)
+    found = by_pid(principal, text)
+    if found:
+        return found
+    digits = sum(ch.isdigit() for ch in text)
+    if digits >= 6 and digits >= len(text.replace(" ", "")) * 0.6:
+        found = by_phone(principal, text, regions=regions)
+        if found:
+            return found
+    return by_name(principal, text)
+
+
+# --- Customer file --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerFile:
+    """Everything the agent needs on one screen when the customer calls."""
+
+    account: Account
+    contacts: list[Contact]
+    contracts: list[ContractStatus]
+    licences: list[Licence]
+    open_incidents: list[Any] = field(default_factory=list)
+
+    @property
+    def covered(self) -> bool:
+        return any(status.state == "active" for status in self.contracts)
+
+
+def customer_file(principal: Principal, account_id: int, *, now: datetime) -> CustomerFile | None:
+    account = accounts(principal).filter(pk=account_id).first()
+    if account is None:
+        return None
+    contact_list = list(
+        Contact.objects.filter(account=account)
+        .prefetch_related("phones", "emails", "verifications")
+        .order_by("-is_active", "last_name", "first_name")
+    )
+    contract_list = list(
+        Contract.objects.filter(account=account)
+        .select_related("plan__calendar", "l1_partner")
+        .prefetch_related(
+            "products",
+            Prefetch("entitlements__entries"),
+        )
+        .order_by("-ends_on")
+    )
+    licence_list = list(
+        Licence.objects.filter(account=account).select_related("product", "version").order_by("pid")
+    )
+    return CustomerFile(
+        account=account,
+        contacts=contact_list,
+        contracts=contract_statuses(contract_list, now=now),
+        licences=licence_list,
+    )
+
+
+def visible_filter(principal: Principal) -> Q:
+    """For other domains: a Q on ``account`` limiting rows to the caller's accounts."""
+    if principal.sees_everything:
+        return Q()
+    return Q(account__in=accounts(principal).values("pk"))

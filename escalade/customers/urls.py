@@ -1,0 +1,10 @@
+from django.urls import path
+
+from escalade.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:pk>/", views.customer_file, name="file"),
+]

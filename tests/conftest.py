@@ -1,0 +1,31 @@
+"""Shared fixtures: the personas' world and API clients signed in as each role."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from escalade.core.roles import Role
+from tests.factories import World, build_world
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def client_as(world: World) -> Callable[[Role], Client]:
+    """A test client signed in (session) as the persona of a role."""
+
+    def make(role: Role) -> Client:
+        client = Client()
+        client.force_login(world.users[role])
+        return client
+
+    return make
