@@ -10,7 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from escalade.contracts.api import router as contracts_router
-from escalade.core.auth import API_AUTH
+from escalade.core.api import router as tokens_router
+from escalade.core.auth import ConsoleSessionAuth, TokenAuth
 from escalade.customers.api import router as customers_router
 from escalade.network.api import router as network_router
 
@@ -22,13 +23,14 @@ api = NinjaAPI(
         "Authenticate with `Authorization: Bearer <token>` (integrations) or the console "
         "session (with its CSRF token). Every list is paginated with `limit` and `offset`."
     ),
-    auth=API_AUTH,
+    auth=[TokenAuth(), ConsoleSessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
 )
 api.add_router("/network", network_router)
 api.add_router("/customers", customers_router)
 api.add_router("/contracts", contracts_router)
+api.add_router("/tokens", tokens_router)
 
 
 def _message_dict(exc: ValidationError) -> dict[str, list[str]]:
@@ -57,9 +59,7 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": str(exc) or "You may not do this."}, status=403
-    )
+    return api.create_response(request, {"detail": str(exc) or "You may not do this."}, status=403)
 
 
 @api.exception_handler(ProtectedError)

@@ -28,7 +28,7 @@ if not SECRET_KEY:
     if not DEBUG and env_flag("ESCALADE_REQUIRE_SECRET", False):
         raise RuntimeError("ESCALADE_SECRET_KEY must be set in production.")
     # Good enough for the embedded demo; production sets ESCALADE_SECRET_KEY.
-    SECRET_KEY = "escalade-insecure-development-key-change-me"  # noqa: S105
+    SECRET_KEY = "escalade-insecure-development-key-change-me"
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ESCALADE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")

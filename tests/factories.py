@@ -54,8 +54,14 @@ def make_user(username: str, *, first: str = "", last: str = "", superuser: bool
 
 
 def make_agent(
-    username: str, *, organization: SupportOrganization, tier: Tier, role: Role,
-    site: Site | None = None, first: str = "", last: str = "",
+    username: str,
+    *,
+    organization: SupportOrganization,
+    tier: Tier,
+    role: Role,
+    site: Site | None = None,
+    first: str = "",
+    last: str = "",
 ) -> Agent:
     user = make_user(username, first=first, last=last)
     return Agent.objects.create(
@@ -64,8 +70,13 @@ def make_agent(
 
 
 def make_contact(
-    account: Account, first: str, last: str, *, phone: str | None = None,
-    email: str | None = None, user: User | None = None,
+    account: Account,
+    first: str,
+    last: str,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    user: User | None = None,
 ) -> Contact:
     contact = Contact.objects.create(
         account=account, first_name=first, last_name=last, language=account.language, user=user
@@ -115,7 +126,9 @@ def build_world() -> World:
         )
     }
     paris_calendar = BusinessCalendar.objects.create(
-        name="France business hours", time_zone="Europe/Paris", weekly_hours=PARIS_HOURS,
+        name="France business hours",
+        time_zone="Europe/Paris",
+        weekly_hours=PARIS_HOURS,
         holiday_country="FR",
     )
     always = BusinessCalendar.objects.create(
@@ -128,18 +141,26 @@ def build_world() -> World:
         name="Callwave", kind=OrganizationKind.PARTNER, country="FR"
     )
     emea = SupportOrganization.objects.create(
-        name="EMEA Regional Center", kind=OrganizationKind.REGIONAL_CENTER, country="IE",
+        name="EMEA Regional Center",
+        kind=OrganizationKind.REGIONAL_CENTER,
+        country="IE",
         served_countries=["FR", "GB", "DE"],
     )
     product_group = SupportOrganization.objects.create(
         name="Product Group Boston", kind=OrganizationKind.PRODUCT_GROUP, country="US"
     )
     paris = Site.objects.create(
-        organization=france, name="Paris", country="FR", time_zone="Europe/Paris",
+        organization=france,
+        name="Paris",
+        country="FR",
+        time_zone="Europe/Paris",
         calendar=paris_calendar,
     )
     lille = Site.objects.create(
-        organization=callwave, name="Lille", country="FR", time_zone="Europe/Paris",
+        organization=callwave,
+        name="Lille",
+        country="FR",
+        time_zone="Europe/Paris",
         calendar=paris_calendar,
     )
     l1_queue = Queue.objects.create(
@@ -149,29 +170,44 @@ def build_world() -> World:
     version = ProductVersion.objects.create(product=product, version="7.2")
     other = Product.objects.create(code="NOVA", name="Nova Desktop", product_line="Desktop")
     business_plan = ServicePlan.objects.create(
-        code="BUSINESS", name="Business", coverage=Coverage.BUSINESS_HOURS,
-        calendar=paris_calendar, channels=["phone", "email", "web"],
+        code="BUSINESS",
+        name="Business",
+        coverage=Coverage.BUSINESS_HOURS,
+        calendar=paris_calendar,
+        channels=["phone", "email", "web"],
     )
     premier_plan = ServicePlan.objects.create(
-        code="PREMIER", name="Premier 24x7", coverage=Coverage.ALWAYS, calendar=always,
+        code="PREMIER",
+        name="Premier 24x7",
+        coverage=Coverage.ALWAYS,
+        calendar=always,
         channels=["phone", "email", "web", "chat"],
     )
     for plan, factor in ((business_plan, 4), (premier_plan, 1)):
         for severity in (1, 2, 3, 4):
             ServiceTarget.objects.create(
-                plan=plan, severity=severity, first_response_minutes=30 * severity * factor,
+                plan=plan,
+                severity=severity,
+                first_response_minutes=30 * severity * factor,
                 resolution_minutes=480 * severity * factor,
             )
     dupont = Account.objects.create(
         number="A-1001", name="Dupont Industrie", country="FR", language="fr"
     )
     lumiere = Account.objects.create(
-        number="A-2001", name="Banque Lumière", country="FR", language="fr",
+        number="A-2001",
+        name="Banque Lumière",
+        country="FR",
+        language="fr",
         segment=Segment.PREMIER,
     )
     customer_user = make_user("marie.dupont", first="Marie", last="Durand")
     marie = make_contact(
-        dupont, "Marie", "Durand", phone="+33142685300", email="marie.durand@dupont.example",
+        dupont,
+        "Marie",
+        "Durand",
+        phone="+33142685300",
+        email="marie.durand@dupont.example",
         user=customer_user,
     )
     answer = VerificationAnswer(contact=marie, question="City of birth")
@@ -181,51 +217,102 @@ def build_world() -> World:
         lumiere, "Claire", "Morel", phone="+33612345678", email="claire.morel@lumiere.example"
     )
     dupont_contract = Contract.objects.create(
-        number="C-1001", account=dupont, plan=business_plan, starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31), l1_partner=callwave,
+        number="C-1001",
+        account=dupont,
+        plan=business_plan,
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        l1_partner=callwave,
     )
     dupont_contract.products.set([product])
     lumiere_contract = Contract.objects.create(
-        number="C-2001", account=lumiere, plan=premier_plan, starts_on=date(2026, 1, 1),
+        number="C-2001",
+        account=lumiere,
+        plan=premier_plan,
+        starts_on=date(2026, 1, 1),
         ends_on=date(2027, 12, 31),
     )
     lumiere_contract.products.set([product, other])
     major = Entitlement.objects.create(
-        contract=dupont_contract, name="Major incidents", allowance=2, period=Period.YEARLY,
-        counted_severities=[1, 2], excludes_bugs=True,
+        contract=dupont_contract,
+        name="Major incidents",
+        allowance=2,
+        period=Period.YEARLY,
+        counted_severities=[1, 2],
+        excludes_bugs=True,
     )
     users: dict[Role, Any] = {Role.CUSTOMER: customer_user}
     users[Role.PARTNER_AGENT] = make_agent(
-        "paul.partner", organization=callwave, tier=tiers["L1"], role=Role.PARTNER_AGENT,
-        site=lille, first="Paul", last="Lefebvre",
+        "paul.partner",
+        organization=callwave,
+        tier=tiers["L1"],
+        role=Role.PARTNER_AGENT,
+        site=lille,
+        first="Paul",
+        last="Lefebvre",
     ).user
     users[Role.INTERNAL_AGENT] = make_agent(
-        "ines.internal", organization=france, tier=tiers["L2"], role=Role.INTERNAL_AGENT,
-        site=paris, first="Inès", last="Martin",
+        "ines.internal",
+        organization=france,
+        tier=tiers["L2"],
+        role=Role.INTERNAL_AGENT,
+        site=paris,
+        first="Inès",
+        last="Martin",
     ).user
     users[Role.ENGINEER] = make_agent(
-        "eric.engineer", organization=emea, tier=tiers["RSC"], role=Role.ENGINEER,
-        first="Eric", last="O'Brien",
+        "eric.engineer",
+        organization=emea,
+        tier=tiers["RSC"],
+        role=Role.ENGINEER,
+        first="Eric",
+        last="O'Brien",
     ).user
     users[Role.SUPERVISOR] = make_agent(
-        "sophie.supervisor", organization=france, tier=tiers["L2"], role=Role.SUPERVISOR,
-        site=paris, first="Sophie", last="Bernard",
+        "sophie.supervisor",
+        organization=france,
+        tier=tiers["L2"],
+        role=Role.SUPERVISOR,
+        site=paris,
+        first="Sophie",
+        last="Bernard",
     ).user
     users[Role.ADMINISTRATOR] = make_agent(
-        "alain.admin", organization=france, tier=tiers["L2"], role=Role.ADMINISTRATOR,
-        first="Alain", last="Roux",
+        "alain.admin",
+        organization=france,
+        tier=tiers["L2"],
+        role=Role.ADMINISTRATOR,
+        first="Alain",
+        last="Roux",
     ).user
     return World(
-        tiers=tiers, paris_calendar=paris_calendar, france=france, callwave=callwave, emea=emea,
-        product_group=product_group, paris=paris, callwave_lille=lille, l1_queue=l1_queue,
-        product=product, version=version, other_product=other, business_plan=business_plan,
-        premier_plan=premier_plan, dupont=dupont, lumiere=lumiere, marie=marie, claire=claire,
-        dupont_contract=dupont_contract, lumiere_contract=lumiere_contract,
+        tiers=tiers,
+        paris_calendar=paris_calendar,
+        france=france,
+        callwave=callwave,
+        emea=emea,
+        product_group=product_group,
+        paris=paris,
+        callwave_lille=lille,
+        l1_queue=l1_queue,
+        product=product,
+        version=version,
+        other_product=other,
+        business_plan=business_plan,
+        premier_plan=premier_plan,
+        dupont=dupont,
+        lumiere=lumiere,
+        marie=marie,
+        claire=claire,
+        dupont_contract=dupont_contract,
+        lumiere_contract=lumiere_contract,
         dupont_licence=Licence.objects.create(
             pid="ORB-7200-0001", account=dupont, product=product, version=version
         ),
         lumiere_licence=Licence.objects.create(
             pid="ORB-7200-0002", account=lumiere, product=product, version=version
         ),
-        major_incidents=major, users=users, customer_user=customer_user,
+        major_incidents=major,
+        users=users,
+        customer_user=customer_user,
     )

@@ -26,7 +26,12 @@ def remaining_for(entitlement: Entitlement, *, now: datetime) -> engine.Allowanc
 
 
 def do_consume(
-    *, actor: Any, entitlement: Entitlement, reference: str, reason: str = "", now: datetime | None = None
+    *,
+    actor: Any,
+    entitlement: Entitlement,
+    reference: str,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> EntitlementEntry:
     """Take one unit of the allowance; refused when none is left in the current period."""
     now = now or timezone.now()

@@ -30,44 +30,110 @@ MANAGERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 AGENTS = (Role.PARTNER_AGENT, Role.INTERNAL_AGENT, Role.ENGINEER, *MANAGERS)
 
 for resource in (
-    Resource("plan", "/plans", ServicePlan, s.PlanOut, s.PlanIn, s.PlanPatch, s.PlanFilter,
-             queries.plans, read=STAFF, write=(Role.ADMINISTRATOR,)),
-    Resource("target", "/targets", ServiceTarget, s.TargetOut, s.TargetIn, s.TargetPatch,
-             s.TargetFilter, queries.targets, read=STAFF, write=(Role.ADMINISTRATOR,)),
-    Resource("contract", "/contracts", Contract, s.ContractOut, s.ContractIn, s.ContractPatch,
-             s.ContractFilter, queries.contracts, read=EVERYONE, write=MANAGERS,
-             many=("products",), can_delete=False),
-    Resource("entitlement", "/entitlements", Entitlement, s.EntitlementOut, s.EntitlementIn,
-             s.EntitlementPatch, s.EntitlementFilter, queries.entitlements, read=EVERYONE,
-             write=MANAGERS, can_delete=False),
-    Resource("ledger_entry", "/ledger", EntitlementEntry, s.EntryOut, None, None, s.EntryFilter,
-             queries.ledger, read=STAFF, write=MANAGERS, can_delete=False),
+    Resource(
+        "plan",
+        "/plans",
+        ServicePlan,
+        s.PlanOut,
+        s.PlanIn,
+        s.PlanPatch,
+        s.PlanFilter,
+        queries.plans,
+        read=STAFF,
+        write=(Role.ADMINISTRATOR,),
+    ),
+    Resource(
+        "target",
+        "/targets",
+        ServiceTarget,
+        s.TargetOut,
+        s.TargetIn,
+        s.TargetPatch,
+        s.TargetFilter,
+        queries.targets,
+        read=STAFF,
+        write=(Role.ADMINISTRATOR,),
+    ),
+    Resource(
+        "contract",
+        "/contracts",
+        Contract,
+        s.ContractOut,
+        s.ContractIn,
+        s.ContractPatch,
+        s.ContractFilter,
+        queries.contracts,
+        read=EVERYONE,
+        write=MANAGERS,
+        many=("products",),
+        can_delete=False,
+    ),
+    Resource(
+        "entitlement",
+        "/entitlements",
+        Entitlement,
+        s.EntitlementOut,
+        s.EntitlementIn,
+        s.EntitlementPatch,
+        s.EntitlementFilter,
+        queries.entitlements,
+        read=EVERYONE,
+        write=MANAGERS,
+        can_delete=False,
+    ),
+    Resource(
+        "ledger_entry",
+        "/ledger",
+        EntitlementEntry,
+        s.EntryOut,
+        None,
+        None,
+        s.EntryFilter,
+        queries.ledger,
+        read=STAFF,
+        write=MANAGERS,
+        can_delete=False,
+    ),
 ):
     register(router, resource)
 
 
-@router.post("/ledger/consume", response={201: s.EntryOut}, summary="Use one unit of an allowance")
-@allow(*MANAGERS)
+@router.post(
+    "/ledger/consume",
+    response={201: s.EntryOut},
+    summary="Use one unit of an allowance",
+    auth=allow(*MANAGERS),
+)
 def consume(request: HttpRequest, payload: s.ConsumeIn) -> Any:
     entitlement = get_object_or_404(
         queries.entitlements(current_principal(request)), pk=payload.entitlement_id
     )
     entry = do_consume(
-        actor=request.user, entitlement=entitlement, reference=payload.reference,
+        actor=request.user,
+        entitlement=entitlement,
+        reference=payload.reference,
         reason=payload.reason,
     )
     return 201, entry
 
 
-@router.post("/ledger/{int:pk}/refund", response={201: s.EntryOut}, summary="Refund a used unit")
-@allow(*MANAGERS)
+@router.post(
+    "/ledger/{int:pk}/refund",
+    response={201: s.EntryOut},
+    summary="Refund a used unit",
+    auth=allow(*MANAGERS),
+)
 def refund(request: HttpRequest, pk: int, payload: s.RefundIn) -> Any:
     entry = get_object_or_404(queries.ledger(current_principal(request)), pk=pk)
     return 201, do_refund(actor=request.user, entry=entry, reason=payload.reason)
 
 
-@router.post("/eligibility", response=s.EligibilityOut, summary="Is this request covered?")
-@allow(*AGENTS)
+@router.post(
+    "/eligibility",
+    response=s.EligibilityOut,
+    summary="Is this request covered?",
+    auth=allow(*AGENTS),
+)
 def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> Any:
     contract = get_object_or_404(
         queries.contracts(current_principal(request)), pk=payload.contract_id

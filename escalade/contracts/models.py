@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -54,9 +56,7 @@ class ServicePlan(models.Model):
     calendar = models.ForeignKey(
         BusinessCalendar, on_delete=models.PROTECT, related_name="service_plans"
     )
-    channels = models.JSONField(
-        _("channels"), default=list, validators=[validate_channels]
-    )
+    channels = models.JSONField(_("channels"), default=list, validators=[validate_channels])
 
     class Meta:
         ordering = ["name"]
@@ -133,11 +133,14 @@ class Contract(models.Model):
         return self.number
 
     def clean(self) -> None:
-        if self.l1_partner_id is not None and self.account_id is not None:
-            if self.account.segment == "premier":
-                raise ValidationError(
-                    {"l1_partner": _("Premier accounts are handled internally from L1.")}
-                )
+        if (
+            self.l1_partner_id is not None
+            and self.account_id is not None
+            and self.account.segment == "premier"
+        ):
+            raise ValidationError(
+                {"l1_partner": _("Premier accounts are handled internally from L1.")}
+            )
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValidationError({"ends_on": _("A contract cannot end before it starts.")})
         if self.cancelled_on and self.starts_on and self.cancelled_on < self.starts_on:
@@ -214,12 +217,12 @@ class EntitlementEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} {self.entitlement}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("The entitlement ledger is append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("The entitlement ledger is append-only.")
 
     def to_engine(self) -> engine.LedgerEntry:

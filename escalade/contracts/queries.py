@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
-from escalade.core.principal import Principal
-from escalade.engines import entitlements as engine
 from escalade.contracts.models import (
     Contract,
     Entitlement,
@@ -15,6 +13,8 @@ from escalade.contracts.models import (
     ServicePlan,
     ServiceTarget,
 )
+from escalade.core.principal import Principal
+from escalade.engines import entitlements as engine
 
 # Premier accounts are handled internally from L1: no partner ever sees them.
 PREMIER = "premier"

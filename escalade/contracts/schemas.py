@@ -109,7 +109,9 @@ class ContractFilter(FilterSchema):
     plan_id: int | None = None
     l1_partner_id: int | None = None
     number: str | None = None
-    active_on: Annotated[date | None, FilterLookup(["starts_on__lte", "ends_on__gte"], expression_connector="AND")] = None
+    active_on: Annotated[
+        date | None, FilterLookup(["starts_on__lte", "ends_on__gte"], expression_connector="AND")
+    ] = None
 
 
 class EntitlementOut(Schema):

@@ -29,7 +29,4 @@ class TokenAuth(HttpBearer):
 
 
 class ConsoleSessionAuth(SessionAuth):
-    """The signed-in console user; unsafe methods need the CSRF token, as in any Django form."""
-
-
-API_AUTH = [TokenAuth(), ConsoleSessionAuth()]
+    """The signed-in console user; unsafe methods need the CSRF token, as any Django form."""

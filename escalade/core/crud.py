@@ -83,22 +83,37 @@ def register(router: Router, res: Resource) -> None:
         queryset = res.scope(current_principal(request))
         return queryset.select_related(*res.select_related) if res.select_related else queryset
 
-    @router.get(res.path, response=list[out], operation_id=f"list_{res.name}s", summary=f"List {plural}")  # type: ignore[valid-type]
-    @allow(*res.read)
+    @router.get(
+        res.path,
+        response=list[out],  # type: ignore[valid-type]
+        operation_id=f"list_{res.name}s",
+        summary=f"List {plural}",
+        auth=allow(*res.read),
+    )
     @paginate(LimitOffsetPagination)
     def list_records(request: HttpRequest, filters: Query[filters]) -> Any:  # type: ignore[valid-type]
         return filters.filter(scoped(request))  # type: ignore[attr-defined]
 
-    @router.get(f"{res.path}/{{int:pk}}", response=out, operation_id=f"get_{res.name}", summary=f"Read a {singular}")
-    @allow(*res.read)
+    @router.get(
+        f"{res.path}/{{int:pk}}",
+        response=out,
+        operation_id=f"get_{res.name}",
+        summary=f"Read a {singular}",
+        auth=allow(*res.read),
+    )
     def get_record(request: HttpRequest, pk: int) -> Any:
         return get_object_or_404(scoped(request), pk=pk)
 
     if res.create_in is not None:
         create_in = res.create_in
 
-        @router.post(res.path, response={201: out}, operation_id=f"create_{res.name}", summary=f"Create a {singular}")  # type: ignore[valid-type]
-        @allow(*res.write)
+        @router.post(
+            res.path,
+            response={201: out},
+            operation_id=f"create_{res.name}",
+            summary=f"Create a {singular}",
+            auth=allow(*res.write),
+        )
         def create_record(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
             principal = current_principal(request)
             instance = create_action(principal, request.user, payload.dict())  # type: ignore[attr-defined]
@@ -107,8 +122,13 @@ def register(router: Router, res: Resource) -> None:
     if res.update_in is not None:
         update_in = res.update_in
 
-        @router.patch(f"{res.path}/{{int:pk}}", response=out, operation_id=f"update_{res.name}", summary=f"Update a {singular}")  # type: ignore[valid-type]
-        @allow(*res.write)
+        @router.patch(
+            f"{res.path}/{{int:pk}}",
+            response=out,
+            operation_id=f"update_{res.name}",
+            summary=f"Update a {singular}",
+            auth=allow(*res.write),
+        )
         def update_record(request: HttpRequest, pk: int, payload: update_in) -> Any:  # type: ignore[valid-type]
             principal = current_principal(request)
             instance = get_object_or_404(scoped(request), pk=pk)
@@ -118,8 +138,13 @@ def register(router: Router, res: Resource) -> None:
 
     if res.can_delete:
 
-        @router.delete(f"{res.path}/{{int:pk}}", response={204: None}, operation_id=f"delete_{res.name}", summary=f"Delete a {singular}")
-        @allow(*res.write)
+        @router.delete(
+            f"{res.path}/{{int:pk}}",
+            response={204: None},
+            operation_id=f"delete_{res.name}",
+            summary=f"Delete a {singular}",
+            auth=allow(*res.write),
+        )
         def delete_record(request: HttpRequest, pk: int) -> Any:
             instance = get_object_or_404(scoped(request), pk=pk)
             do_delete_record(actor=request.user, instance=instance)

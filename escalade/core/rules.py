@@ -1,24 +1,22 @@
 """Access rules of API routes and pages: each one names the roles it admits.
 
-`allow(...)` both enforces the rule and records it on the view, so a test can walk
-every route and fail on one that has no rule.
+An API route passes ``auth=allow(...)``: authentication (bearer token or console
+session) and the role check run before the request body is even read, so a
+caller without the role gets 403 whatever it sends. The rule stays on the
+operation, so a test can walk every route and fail on one that has none.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
 
+from escalade.core.auth import ConsoleSessionAuth, TokenAuth
 from escalade.core.principal import Principal, principal_for
 from escalade.core.roles import Role
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-RULE_ATTRIBUTE = "escalade_allowed_roles"
 
 
 class AccessDenied(HttpError):
@@ -26,50 +24,57 @@ class AccessDenied(HttpError):
         super().__init__(403, message)
 
 
-def resolve_principal(request: HttpRequest) -> Principal:
-    """The caller's principal; token auth puts the user on ``request.auth``."""
-    cached = getattr(request, "principal", None)
-    if isinstance(cached, Principal):
-        return cached
-    user = getattr(request, "auth", None)
-    if user is None or not hasattr(user, "is_authenticated"):
-        user = request.user
+def _admit(request: HttpRequest, user: Any, roles: frozenset[Role]) -> Any:
     principal = principal_for(user)
     if principal is None:
         raise AccessDenied(_("Your user has no role in Escalade; ask an administrator."))
+    if principal.role not in roles:
+        raise AccessDenied(_("Your role may not do this."))
     request.principal = principal  # type: ignore[attr-defined]
-    return principal
+    return user
+
+
+class RoleTokenAuth(TokenAuth):
+    def __init__(self, roles: frozenset[Role]) -> None:
+        super().__init__()
+        self.roles = roles
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = super().authenticate(request, token)
+        return None if user is None else _admit(request, user, self.roles)
+
+
+class RoleSessionAuth(ConsoleSessionAuth):
+    def __init__(self, roles: frozenset[Role]) -> None:
+        super().__init__()
+        self.roles = roles
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return None if user is None else _admit(request, user, self.roles)
+
+
+def allow(*roles: Role) -> list[Any]:
+    """The ``auth`` of an API route admitting only these roles."""
+    admitted = frozenset(roles)
+    if not admitted:
+        raise ValueError("A rule admits at least one role.")
+    return [RoleTokenAuth(admitted), RoleSessionAuth(admitted)]
+
+
+def allowed_roles(auth_callbacks: Iterable[Any]) -> frozenset[Role] | None:
+    """The roles a route admits, or None when the route declares no rule."""
+    rules = {cb.roles for cb in auth_callbacks if isinstance(cb, RoleTokenAuth | RoleSessionAuth)}
+    if len(rules) != 1:
+        return None
+    return next(iter(rules))
 
 
 def current_principal(request: HttpRequest) -> Principal:
     principal = getattr(request, "principal", None)
     if not isinstance(principal, Principal):
-        return resolve_principal(request)
+        raise AccessDenied(_("This route has no access rule."))
     return principal
-
-
-def allow(*roles: Role) -> Callable[[View], View]:
-    """Admit only these roles to the decorated view (API operation or page)."""
-    admitted = frozenset(roles)
-    if not admitted:
-        raise ValueError("A rule admits at least one role.")
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            principal = resolve_principal(request)
-            if principal.role not in admitted:
-                raise AccessDenied(_("Your role may not do this."))
-            return view(request, *args, **kwargs)
-
-        setattr(guarded, RULE_ATTRIBUTE, admitted)
-        return cast(View, guarded)
-
-    return decorate
-
-
-def allowed_roles(view: Callable[..., Any]) -> frozenset[Role] | None:
-    return getattr(view, RULE_ATTRIBUTE, None)
 
 
 def page_principal(request: HttpRequest, roles: frozenset[Role]) -> Principal:

@@ -22,8 +22,13 @@ router = Router(tags=["Customers"])
 STAFF = tuple(sorted(STAFF_ROLES))
 EVERYONE = tuple(sorted(ALL_ROLES))
 ACCOUNT_WRITERS = (Role.INTERNAL_AGENT, Role.SUPERVISOR, Role.ADMINISTRATOR)
-AGENTS = (Role.PARTNER_AGENT, Role.INTERNAL_AGENT, Role.ENGINEER, Role.SUPERVISOR,
-          Role.ADMINISTRATOR)
+AGENTS = (
+    Role.PARTNER_AGENT,
+    Role.INTERNAL_AGENT,
+    Role.ENGINEER,
+    Role.SUPERVISOR,
+    Role.ADMINISTRATOR,
+)
 
 
 def _create_account(p: Principal, actor: Any, data: dict[str, Any]) -> Account:
@@ -51,20 +56,75 @@ def _update_licence(p: Principal, actor: Any, obj: Any, data: dict[str, Any]) ->
 
 
 for resource in (
-    Resource("account", "/accounts", Account, s.AccountOut, s.AccountIn, s.AccountPatch,
-             s.AccountFilter, queries.accounts, read=EVERYONE, write=ACCOUNT_WRITERS,
-             can_delete=False, create=_create_account, update=_update_account),
-    Resource("contact", "/contacts", Contact, s.ContactOut, s.ContactIn, s.ContactPatch,
-             s.ContactFilter, queries.contacts, read=EVERYONE, write=AGENTS, can_delete=False,
-             create=_create_contact, update=_update_contact),
-    Resource("product", "/products", Product, s.ProductOut, s.ProductIn, s.ProductPatch,
-             s.ProductFilter, queries.products, read=EVERYONE, write=(Role.ADMINISTRATOR,)),
-    Resource("product_version", "/versions", ProductVersion, s.VersionOut, s.VersionIn,
-             s.VersionPatch, s.VersionFilter, queries.product_versions, read=EVERYONE,
-             write=(Role.ADMINISTRATOR,)),
-    Resource("licence", "/licences", Licence, s.LicenceOut, s.LicenceIn, s.LicencePatch,
-             s.LicenceFilter, queries.licences, read=EVERYONE, write=ACCOUNT_WRITERS,
-             can_delete=False, create=_create_licence, update=_update_licence),
+    Resource(
+        "account",
+        "/accounts",
+        Account,
+        s.AccountOut,
+        s.AccountIn,
+        s.AccountPatch,
+        s.AccountFilter,
+        queries.accounts,
+        read=EVERYONE,
+        write=ACCOUNT_WRITERS,
+        can_delete=False,
+        create=_create_account,
+        update=_update_account,
+    ),
+    Resource(
+        "contact",
+        "/contacts",
+        Contact,
+        s.ContactOut,
+        s.ContactIn,
+        s.ContactPatch,
+        s.ContactFilter,
+        queries.contacts,
+        read=EVERYONE,
+        write=AGENTS,
+        can_delete=False,
+        create=_create_contact,
+        update=_update_contact,
+    ),
+    Resource(
+        "product",
+        "/products",
+        Product,
+        s.ProductOut,
+        s.ProductIn,
+        s.ProductPatch,
+        s.ProductFilter,
+        queries.products,
+        read=EVERYONE,
+        write=(Role.ADMINISTRATOR,),
+    ),
+    Resource(
+        "product_version",
+        "/versions",
+        ProductVersion,
+        s.VersionOut,
+        s.VersionIn,
+        s.VersionPatch,
+        s.VersionFilter,
+        queries.product_versions,
+        read=EVERYONE,
+        write=(Role.ADMINISTRATOR,),
+    ),
+    Resource(
+        "licence",
+        "/licences",
+        Licence,
+        s.LicenceOut,
+        s.LicenceIn,
+        s.LicencePatch,
+        s.LicenceFilter,
+        queries.licences,
+        read=EVERYONE,
+        write=ACCOUNT_WRITERS,
+        can_delete=False,
+        create=_create_licence,
+        update=_update_licence,
+    ),
 ):
     register(router, resource)
 
@@ -78,8 +138,7 @@ class LookupQuery(Schema):
     country: str | None = Field(None, description="Region for national phone formats")
 
 
-@router.get("/lookup", response=list[s.MatchOut], summary="Find a customer")
-@allow(*AGENTS)
+@router.get("/lookup", response=list[s.MatchOut], summary="Find a customer", auth=allow(*AGENTS))
 def lookup(request: HttpRequest, params: Query[LookupQuery]) -> Any:
     principal = current_principal(request)
     regions = [params.country] if params.country else []
@@ -98,8 +157,12 @@ def lookup(request: HttpRequest, params: Query[LookupQuery]) -> Any:
     return [match_payload(match) for match in found]
 
 
-@router.get("/accounts/{int:pk}/file", response=s.CustomerFileOut, summary="The customer file")
-@allow(*EVERYONE)
+@router.get(
+    "/accounts/{int:pk}/file",
+    response=s.CustomerFileOut,
+    summary="The customer file",
+    auth=allow(*EVERYONE),
+)
 def customer_file(request: HttpRequest, pk: int) -> Any:
     found = queries.customer_file(current_principal(request), pk, now=timezone.now())
     if found is None:
@@ -107,8 +170,12 @@ def customer_file(request: HttpRequest, pk: int) -> Any:
     return file_payload(found)
 
 
-@router.post("/contacts/{int:pk}/verify", response=s.VerifyOut, summary="Check a caller's identity")
-@allow(*AGENTS)
+@router.post(
+    "/contacts/{int:pk}/verify",
+    response=s.VerifyOut,
+    summary="Check a caller's identity",
+    auth=allow(*AGENTS),
+)
 def verify(request: HttpRequest, pk: int, payload: s.VerifyIn) -> Any:
     contact = get_object_or_404(queries.contacts(current_principal(request)), pk=pk)
     verified, wrong = actions.do_verify_identity(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -47,12 +48,12 @@ class Account(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_name = fold(self.name)
         update_fields = kwargs.get("update_fields")
         if isinstance(update_fields, list | tuple | set) and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     @property
     def is_premier(self) -> bool:
@@ -85,18 +86,18 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
-
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_name = fold(self.full_name)
         update_fields = kwargs.get("update_fields")
         if isinstance(update_fields, list | tuple | set) and (
             {"first_name", "last_name"} & set(update_fields)
         ):
             kwargs["update_fields"] = {*update_fields, "search_name"}
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 class PhoneKind(models.TextChoices):

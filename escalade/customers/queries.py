@@ -42,7 +42,9 @@ def accounts(principal: Principal) -> QuerySet[Account]:
 
 
 def contacts(principal: Principal) -> QuerySet[Contact]:
-    queryset = Contact.objects.select_related("account").prefetch_related("phones", "emails", "verifications")
+    queryset = Contact.objects.select_related("account").prefetch_related(
+        "phones", "emails", "verifications"
+    )
     if principal.sees_everything:
         return queryset
     return queryset.filter(account__in=accounts(principal).values("pk"))
@@ -127,7 +129,9 @@ def by_name(principal: Principal, text: str, *, limit: int = 20) -> list[Match]:
     for candidate in contact_hits:
         contact = by_pk[candidate.pk]
         matches.append(
-            Match(account=contact.account, contact=contact, matched_on="name", score=candidate.score)
+            Match(
+                account=contact.account, contact=contact, matched_on="name", score=candidate.score
+            )
         )
     matches.sort(key=lambda m: -m.score)
     return matches[:limit]

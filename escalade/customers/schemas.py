@@ -118,7 +118,9 @@ class ContactPatch(Schema):
 class ContactFilter(FilterSchema):
     account_id: int | None = None
     is_active: bool | None = None
-    last_name: Annotated[str | None, FilterLookup("last_name__icontains", expression_connector="AND")] = None
+    last_name: Annotated[
+        str | None, FilterLookup("last_name__icontains", expression_connector="AND")
+    ] = None
 
 
 class VerifyIn(Schema):

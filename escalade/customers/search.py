@@ -8,6 +8,7 @@ same way on both, so results do not depend on the database.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
@@ -42,7 +43,7 @@ def _sqlite_candidate_ids(kind: str, text: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def ranked(queryset: QuerySet[object], text: str, *, limit: int) -> list[Candidate]:
+def ranked(queryset: QuerySet[Any], text: str, *, limit: int) -> list[Candidate]:
     """Records of the queryset (accounts or contacts) whose name looks like the text."""
     query = fold(text)
     if len(query) < 2:
@@ -64,7 +65,9 @@ def ranked(queryset: QuerySet[object], text: str, *, limit: int) -> list[Candida
         ids = _sqlite_candidate_ids(queryset.model._meta.db_table, query)
         rows = list(queryset.filter(pk__in=ids).values_list("pk", "search_name")[:CANDIDATES])
     scored = [
-        Candidate(pk=pk, name=name, score=max(fuzz.WRatio(query, name), fuzz.partial_ratio(query, name)))
+        Candidate(
+            pk=pk, name=name, score=max(fuzz.WRatio(query, name), fuzz.partial_ratio(query, name))
+        )
         for pk, name in rows
     ]
     scored = [c for c in scored if c.score >= MIN_SCORE]

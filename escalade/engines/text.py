@@ -15,5 +15,5 @@ def fold(text: str) -> str:
 
 
 def normalize_pid(raw: str) -> str:
-    """PIDs are matched case-blind and without surrounding spaces: " fr-pro-0042 " → "FR-PRO-0042"."""
+    """PIDs match case-blind and without spaces: " fr-pro-0042 " → "FR-PRO-0042"."""
     return "".join(raw.split()).upper()

@@ -69,11 +69,15 @@ def do_create_agent(*, principal: Principal, actor: Any, data: dict[str, Any]) -
     return agent
 
 
-def do_update_agent(*, principal: Principal, actor: Any, agent: Agent, data: dict[str, Any]) -> Agent:
+def do_update_agent(
+    *, principal: Principal, actor: Any, agent: Agent, data: dict[str, Any]
+) -> Agent:
     if "organization_id" in data:
         _check_organization(principal, data["organization_id"])
     with transaction.atomic():
-        user_fields = {k: data.pop(k) for k in ("first_name", "last_name", "email") if k in data}
+        user_fields: dict[str, Any] = {
+            k: data.pop(k) for k in ("first_name", "last_name", "email") if k in data
+        }
         changes = apply_fields(agent.user, user_fields)
         if user_fields:
             agent.user.save(update_fields=list(user_fields))
@@ -84,5 +88,11 @@ def do_update_agent(*, principal: Principal, actor: Any, agent: Agent, data: dic
         if levels is not None:
             changes["skills"] = _set_skills(agent, levels)
         if changes:
-            record(actor=actor, action="update", obj=agent, summary=f"Updated agent {agent}", changes=changes)
+            record(
+                actor=actor,
+                action="update",
+                obj=agent,
+                summary=f"Updated agent {agent}",
+                changes=changes,
+            )
     return agent

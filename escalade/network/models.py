@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import zoneinfo
-from functools import lru_cache
 from datetime import date, time
+from functools import lru_cache
 
 import holidays
 from django.conf import settings
@@ -55,7 +55,7 @@ def validate_weekly_hours(value: object) -> None:
                 start, end = (_parse_clock(part) for part in window)
             except (TypeError, ValueError) as exc:
                 raise ValidationError(
-                    _("Bad window %(window)s on %(day)s: use [\"HH:MM\", \"HH:MM\"]."),
+                    _('Bad window %(window)s on %(day)s: use ["HH:MM", "HH:MM"].'),
                     params={"window": window, "day": day},
                 ) from exc
             if end != time.max and end <= start:
@@ -71,7 +71,9 @@ def _parse_clock(text: str) -> time:
 
 
 @lru_cache(maxsize=256)
-def public_holidays(country: str, subdivision: str, first_year: int, last_year: int) -> frozenset[date]:
+def public_holidays(
+    country: str, subdivision: str, first_year: int, last_year: int
+) -> frozenset[date]:
     """A country's public holidays; cached because the rules only change with the library."""
     return frozenset(
         holidays.country_holidays(
@@ -296,7 +298,7 @@ class Agent(models.Model):
     def clean(self) -> None:
         if self.role == Role.CUSTOMER:
             raise ValidationError({"role": _("An agent cannot have the customer role.")})
-        if self.site_id and self.site.organization_id != self.organization_id:
+        if self.site is not None and self.site.organization_id != self.organization_id:
             raise ValidationError({"site": _("The site belongs to another organisation.")})
 
 
