@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
@@ -42,7 +42,8 @@ def _message_dict(exc: ValidationError) -> dict[str, list[str]]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = _message_dict(exc)
-    first = next(iter(errors.values()))[0] if errors else "Invalid data."
+    field, messages = next(iter(errors.items()), ("__all__", ["Invalid data."]))
+    first = messages[0] if field in {"__all__", NON_FIELD_ERRORS} else f"{field}: {messages[0]}"
     return api.create_response(request, {"detail": first, "errors": errors}, status=422)
 
 

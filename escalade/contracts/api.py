@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from escalade.contracts import queries
 from escalade.contracts import schemas as s
@@ -114,7 +114,7 @@ def consume(request: HttpRequest, payload: s.ConsumeIn) -> Any:
         reference=payload.reference,
         reason=payload.reason,
     )
-    return 201, entry
+    return Status(201, entry)
 
 
 @router.post(
@@ -125,7 +125,7 @@ def consume(request: HttpRequest, payload: s.ConsumeIn) -> Any:
 )
 def refund(request: HttpRequest, pk: int, payload: s.RefundIn) -> Any:
     entry = get_object_or_404(queries.ledger(current_principal(request)), pk=pk)
-    return 201, do_refund(actor=request.user, entry=entry, reason=payload.reason)
+    return Status(201, do_refund(actor=request.user, entry=entry, reason=payload.reason))
 
 
 @router.post(

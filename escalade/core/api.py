@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from escalade.core.actions import do_create_api_token, do_revoke_api_token
 from escalade.core.models import ApiToken
@@ -34,7 +34,9 @@ class TokenIn(Schema):
 
 @router.get("", response=list[TokenOut], summary="My API tokens", auth=allow(*STAFF))
 def list_tokens(request: HttpRequest) -> Any:
-    return ApiToken.objects.filter(user_id=current_principal(request).user_id).order_by("-created_at")
+    return ApiToken.objects.filter(user_id=current_principal(request).user_id).order_by(
+        "-created_at"
+    )
 
 
 @router.post(
@@ -42,7 +44,7 @@ def list_tokens(request: HttpRequest) -> Any:
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     token, raw = do_create_api_token(actor=request.user, user=request.user, name=payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete(
@@ -51,4 +53,4 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
 def revoke_token(request: HttpRequest, pk: int) -> Any:
     token = get_object_or_404(ApiToken, pk=pk, user_id=current_principal(request).user_id)
     do_revoke_api_token(actor=request.user, token=token)
-    return 204, None
+    return Status(204, None)

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from escalade.core.principal import Principal
@@ -117,7 +117,7 @@ def register(router: Router, res: Resource) -> None:
         def create_record(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
             principal = current_principal(request)
             instance = create_action(principal, request.user, payload.dict())  # type: ignore[attr-defined]
-            return 201, get_object_or_404(scoped(request), pk=instance.pk)
+            return Status(201, get_object_or_404(scoped(request), pk=instance.pk))
 
     if res.update_in is not None:
         update_in = res.update_in
@@ -148,4 +148,4 @@ def register(router: Router, res: Resource) -> None:
         def delete_record(request: HttpRequest, pk: int) -> Any:
             instance = get_object_or_404(scoped(request), pk=pk)
             do_delete_record(actor=request.user, instance=instance)
-            return 204, None
+            return Status(204, None)

@@ -1,0 +1,91 @@
+"""What each role sees: partners their own standard accounts, customers their own account."""
+
+from collections.abc import Callable
+
+from django.test import Client
+
+from escalade.core.roles import Role
+from tests.factories import World, make_agent
+
+
+def names(response_json: dict[str, list[dict[str, str]]]) -> set[str]:
+    return {item["name"] for item in response_json["items"]}
+
+
+def test_internal_agents_see_every_account(
+    world: World, client_as: Callable[[Role], Client]
+) -> None:
+    response = client_as(Role.INTERNAL_AGENT).get("/api/customers/accounts")
+    assert names(response.json()) == {"Dupont Industrie", "Banque Lumière"}
+
+
+def test_a_partner_agent_sees_the_accounts_it_serves_but_never_premier_ones(
+    world: World, client_as: Callable[[Role], Client]
+) -> None:
+    partner = client_as(Role.PARTNER_AGENT)
+
+    assert names(partner.get("/api/customers/accounts").json()) == {"Dupont Industrie"}
+    assert partner.get(f"/api/customers/accounts/{world.lumiere.pk}").status_code == 404
+    assert partner.get(f"/api/customers/accounts/{world.lumiere.pk}/file").status_code == 404
+    contacts = partner.get("/api/customers/contacts").json()["items"]
+    assert [c["last_name"] for c in contacts] == ["Durand"]
+    contracts = partner.get("/api/contracts/contracts").json()["items"]
+    assert [c["number"] for c in contracts] == ["C-1001"]
+
+
+def test_a_partner_agent_cannot_find_a_premier_caller_by_phone_or_pid(
+    world: World, client_as: Callable[[Role], Client]
+) -> None:
+    partner = client_as(Role.PARTNER_AGENT)
+
+    assert partner.get("/api/customers/lookup", {"phone": "06 12 34 56 78"}).json() == []
+    assert partner.get("/api/customers/lookup", {"pid": "ORB-7200-0002"}).json() == []
+    assert partner.get("/api/customers/lookup", {"name": "Banque Lumiere"}).json() == []
+
+
+def test_a_partner_loses_an_account_whose_contract_moves_to_another_partner(
+    world: World, client_as: Callable[[Role], Client]
+) -> None:
+    world.dupont_contract.l1_partner = None
+    world.dupont_contract.save()
+
+    response = client_as(Role.PARTNER_AGENT).get("/api/customers/accounts")
+
+    assert response.json()["items"] == []
+
+
+def test_a_customer_sees_only_its_own_account_and_contracts(
+    world: World, client_as: Callable[[Role], Client]
+) -> None:
+    customer = client_as(Role.CUSTOMER)
+
+    assert names(customer.get("/api/customers/accounts").json()) == {"Dupont Industrie"}
+    assert customer.get(f"/api/customers/accounts/{world.dupont.pk}/file").status_code == 200
+    assert customer.get(f"/api/customers/accounts/{world.lumiere.pk}/file").status_code == 404
+    assert [c["number"] for c in customer.get("/api/contracts/contracts").json()["items"]] == [
+        "C-1001"
+    ]
+
+
+def test_a_partner_supervisor_cannot_hire_agents_for_another_organisation(
+    world: World,
+) -> None:
+    boss = make_agent(
+        "bruno.boss", organization=world.callwave, tier=world.tiers["L1"], role=Role.SUPERVISOR
+    )
+    client = Client()
+    client.force_login(boss.user)
+    payload = {
+        "username": "intruder",
+        "organization_id": world.france.pk,
+        "tier_id": world.tiers["L1"].pk,
+    }
+
+    response = client.post("/api/network/agents", payload, content_type="application/json")
+
+    assert response.status_code == 403
+    assert "own organisation" in response.json()["detail"]
+    own = {**payload, "organization_id": world.callwave.pk}
+    assert (
+        client.post("/api/network/agents", own, content_type="application/json").status_code == 201
+    )
