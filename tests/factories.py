@@ -7,7 +7,7 @@ Callwave), Banque Lumière (premier, handled internally), and their contacts.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -43,6 +43,8 @@ from escalade.network.models import (
 )
 
 PASSWORD = "correct-horse-battery"
+# Contracts are dated around today so the world never expires under the tests.
+TODAY = date.today()
 PARIS_HOURS = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -220,8 +222,8 @@ def build_world() -> World:
         number="C-1001",
         account=dupont,
         plan=business_plan,
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2026, 12, 31),
+        starts_on=TODAY - timedelta(days=200),
+        ends_on=TODAY + timedelta(days=165),
         l1_partner=callwave,
     )
     dupont_contract.products.set([product])
@@ -229,8 +231,8 @@ def build_world() -> World:
         number="C-2001",
         account=lumiere,
         plan=premier_plan,
-        starts_on=date(2026, 1, 1),
-        ends_on=date(2027, 12, 31),
+        starts_on=TODAY - timedelta(days=400),
+        ends_on=TODAY + timedelta(days=330),
     )
     lumiere_contract.products.set([product, other])
     major = Entitlement.objects.create(

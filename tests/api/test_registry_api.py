@@ -59,7 +59,7 @@ def test_bad_calendars_are_refused_with_the_reason(
     world: World, client_as: Callable[[Role], Client]
 ) -> None:
     admin = client_as(Role.ADMINISTRATOR)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"time_zone": "Mars/Olympus"}, "time zone"),
         ({"weekly_hours": {"mon": [["18:00", "09:00"]]}}, "ends before it starts"),
         ({"weekly_hours": {"someday": [["09:00", "17:00"]]}}, "Unknown weekday"),
@@ -232,7 +232,11 @@ def test_licences_are_registered_by_normalised_pid_once(
     world: World, client_as: Callable[[Role], Client]
 ) -> None:
     agent = client_as(Role.INTERNAL_AGENT)
-    payload = {"pid": " orb-7200-0777 ", "account_id": world.dupont.pk, "product_id": world.product.pk}
+    payload = {
+        "pid": " orb-7200-0777 ",
+        "account_id": world.dupont.pk,
+        "product_id": world.product.pk,
+    }
 
     first = post(agent, "/api/customers/licences", payload)
     again = post(agent, "/api/customers/licences", {**payload, "pid": "ORB-7200-0777"})
