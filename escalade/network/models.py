@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from escalade.core.roles import Role
-from escalade.engines.business_time import Calendar, OpenWindow
+from escalade.engines.business_time import Calendar, CalendarError, OpenWindow
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -135,6 +135,25 @@ class BusinessCalendar(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        if self.always_open:
+            return
+        if not self.weekly_hours:
+            raise ValidationError(
+                {"weekly_hours": _("Give opening hours, or make the calendar 24 × 7.")}
+            )
+        try:
+            Calendar(time_zone=self.time_zone, windows=self.engine_windows())
+        except (CalendarError, ValueError, TypeError) as exc:
+            raise ValidationError({"weekly_hours": str(exc)}) from exc
+
+    def engine_windows(self) -> tuple[OpenWindow, ...]:
+        return tuple(
+            OpenWindow(weekday=WEEKDAY_KEYS.index(day), start=_parse_clock(s), end=_parse_clock(e))
+            for day, spans in self.weekly_hours.items()
+            for s, e in spans
+        )
+
     def holidays_between(self, first_year: int, last_year: int) -> frozenset[date]:
         days = frozenset(date.fromisoformat(d) for d in self.closed_dates)
         if self.holiday_country:
@@ -146,14 +165,9 @@ class BusinessCalendar(models.Model):
     def to_engine(self, *, first_year: int, last_year: int) -> Calendar:
         if self.always_open:
             return Calendar.twenty_four_seven(self.time_zone)
-        windows = tuple(
-            OpenWindow(weekday=WEEKDAY_KEYS.index(day), start=_parse_clock(s), end=_parse_clock(e))
-            for day, spans in self.weekly_hours.items()
-            for s, e in spans
-        )
         return Calendar(
             time_zone=self.time_zone,
-            windows=windows,
+            windows=self.engine_windows(),
             holidays=self.holidays_between(first_year, last_year),
         )
 

@@ -64,9 +64,16 @@ def test_bad_calendars_are_refused_with_the_reason(
         ({"weekly_hours": {"mon": [["18:00", "09:00"]]}}, "ends before it starts"),
         ({"weekly_hours": {"someday": [["09:00", "17:00"]]}}, "Unknown weekday"),
         ({"holiday_country": "XX"}, "public-holiday"),
+        ({"weekly_hours": {"mon": [["09:00", "13:00"], ["12:00", "18:00"]]}}, "Overlapping"),
+        ({"weekly_hours": {}}, "24 × 7"),
     ]
     for change, message in cases:
-        payload = {"name": "Broken", "time_zone": "Europe/Paris", **change}
+        payload = {
+            "name": "Broken",
+            "time_zone": "Europe/Paris",
+            "weekly_hours": {"mon": [["09:00", "18:00"]]},
+            **change,
+        }
         response = post(admin, "/api/network/calendars", payload)
         assert response.status_code == 422, (change, response.content)
         assert message in response.json()["detail"], response.json()
