@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from escalade.contracts.models import Contract
 from escalade.contracts.queries import ContractStatus, contract_statuses
+from escalade.contracts.queries import contracts as contract_scope
 from escalade.core.principal import Principal
 from escalade.customers import search
 from escalade.customers.models import (
@@ -182,8 +183,10 @@ def customer_file(principal: Principal, account_id: int, *, now: datetime) -> Cu
         .prefetch_related("phones", "emails", "verifications")
         .order_by("-is_active", "last_name", "first_name")
     )
+    # Partners see only the contracts they serve, as in the contracts API.
     contract_list = list(
-        Contract.objects.filter(account=account)
+        contract_scope(principal)
+        .filter(account=account)
         .select_related("plan__calendar", "l1_partner")
         .prefetch_related(
             "products",

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.test import Client
 
+from escalade.contracts.models import Contract
 from escalade.core.roles import Role
 from tests.factories import World, make_agent
 
@@ -89,3 +90,22 @@ def test_a_partner_supervisor_cannot_hire_agents_for_another_organisation(
     assert (
         client.post("/api/network/agents", own, content_type="application/json").status_code == 201
     )
+
+
+def test_a_partner_sees_in_the_file_only_the_contracts_it_serves(
+    world: World, client_as: Callable[[Role], Client]
+) -> None:
+    internal = Contract.objects.create(
+        number="C-1002",
+        account=world.dupont,
+        plan=world.business_plan,
+        starts_on=world.dupont_contract.starts_on,
+        ends_on=world.dupont_contract.ends_on,
+    )
+    url = f"/api/customers/accounts/{world.dupont.pk}/file"
+
+    partner_view = client_as(Role.PARTNER_AGENT).get(url).json()
+    internal_view = client_as(Role.INTERNAL_AGENT).get(url).json()
+
+    assert [c["number"] for c in partner_view["contracts"]] == ["C-1001"]
+    assert {c["number"] for c in internal_view["contracts"]} == {"C-1001", internal.number}
