@@ -63,8 +63,14 @@ def serve(args: argparse.Namespace) -> None:
     manage("migrate", "--no-input", "-v", "0")
     say("Loading the demo data (first run only)")
     manage("demo_data")
-    say(f"Escalade runs on http://{args.address}  (Ctrl-C stops it)")
-    manage("runserver", "--insecure", "--noreload", args.address)
+    say("Starting the background worker (SLA watcher, webhook deliveries)")
+    worker = subprocess.Popen([str(PYTHON), "manage.py", "run_worker"], cwd=ROOT)
+    try:
+        say(f"Escalade runs on http://{args.address}  (Ctrl-C stops it)")
+        manage("runserver", "--insecure", "--noreload", args.address)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def postgres_reachable() -> bool:

@@ -13,7 +13,11 @@ from escalade.contracts.api import router as contracts_router
 from escalade.core.api import router as tokens_router
 from escalade.core.auth import ConsoleSessionAuth, TokenAuth
 from escalade.customers.api import router as customers_router
+from escalade.desk.api import router as desk_router
+from escalade.incidents.api import router as incidents_router
+from escalade.incidents.intake import NotCovered
 from escalade.network.api import router as network_router
+from escalade.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
     title="Escalade API",
@@ -29,14 +33,31 @@ api = NinjaAPI(
 )
 api.add_router("/network", network_router)
 api.add_router("/customers", customers_router)
+api.add_router("/customers", desk_router)
+api.add_router("/incidents", incidents_router)
 api.add_router("/contracts", contracts_router)
 api.add_router("/tokens", tokens_router)
+api.add_router("/webhooks", webhooks_router)
 
 
 def _message_dict(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
     return {"__all__": [str(m) for m in exc.messages]}
+
+
+@api.exception_handler(NotCovered)
+def on_not_covered(request: HttpRequest, exc: NotCovered) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "detail": " ".join(exc.messages),
+            "reasons": exc.reasons,
+            "messages": exc.messages,
+            "choices": ["override", "paid"],
+        },
+        status=422,
+    )
 
 
 @api.exception_handler(ValidationError)

@@ -51,9 +51,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "escalade.core",
+    "escalade.webhooks",
     "escalade.network",
     "escalade.contracts",
     "escalade.customers",
+    "escalade.incidents",
+    "escalade.desk",
     "escalade.console",
 ]
 
@@ -150,3 +153,10 @@ PHONE_REGIONS = [
     for r in os.environ.get("ESCALADE_PHONE_REGIONS", "FR,GB,DE,US").split(",")
     if r.strip()
 ]
+
+# Incidents
+INCIDENT_NUMBER_PREFIX = os.environ.get("ESCALADE_INCIDENT_PREFIX", "INC-")
+# A case cancelled this soon after opening gives its allowance unit back.
+INCIDENT_CANCEL_GRACE_MINUTES = int(os.environ.get("ESCALADE_CANCEL_GRACE_MINUTES", "60"))
+# A partner that escalates a case keeps read access to it.
+PARTNER_KEEPS_ESCALATED_ACCESS = env_flag("ESCALADE_PARTNER_KEEPS_ACCESS", True)

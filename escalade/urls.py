@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("escalade.customers.urls")),
+    path("customers/", include("escalade.desk.urls")),
     path("", include("escalade.console.urls")),
 ]

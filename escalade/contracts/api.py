@@ -10,7 +10,7 @@ from ninja import Router, Status
 from escalade.contracts import queries
 from escalade.contracts import schemas as s
 from escalade.contracts.actions import do_consume, do_refund
-from escalade.contracts.eligibility import eligibility_for
+from escalade.contracts.eligibility import eligibility_for, reason_messages
 from escalade.contracts.models import (
     Contract,
     Entitlement,
@@ -148,6 +148,6 @@ def eligibility(request: HttpRequest, payload: s.EligibilityIn) -> Any:
     return {
         "covered": result.covered,
         "reasons": [reason.value for reason in result.reasons],
-        "messages": list(result.messages()),
+        "messages": reason_messages(result.reasons),
         "allowances": result.allowances,
     }

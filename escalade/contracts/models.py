@@ -57,6 +57,12 @@ class ServicePlan(models.Model):
         BusinessCalendar, on_delete=models.PROTECT, related_name="service_plans"
     )
     channels = models.JSONField(_("channels"), default=list, validators=[validate_channels])
+    # Share of a target after which the clock shows a warning.
+    warning_share = models.FloatField(
+        _("warning at share of target"),
+        default=0.75,
+        validators=[MinValueValidator(0.05), MaxValueValidator(0.99)],
+    )
 
     class Meta:
         ordering = ["name"]

@@ -42,6 +42,7 @@ class PlanOut(Schema):
     coverage: Coverage
     calendar_id: int
     channels: list[Channel]
+    warning_share: float
     targets: list[TargetOut]
 
     @staticmethod
@@ -55,6 +56,7 @@ class PlanIn(Schema):
     coverage: Coverage = Coverage.BUSINESS_HOURS
     calendar_id: int
     channels: list[Channel] = Field(min_length=1)
+    warning_share: float = Field(0.75, gt=0, lt=1, description="Warn at this share of a target")
 
 
 class PlanPatch(Schema):
@@ -62,6 +64,7 @@ class PlanPatch(Schema):
     coverage: Coverage | None = None
     calendar_id: int | None = None
     channels: list[Channel] | None = Field(None, min_length=1)
+    warning_share: float | None = Field(None, gt=0, lt=1)
 
 
 class PlanFilter(FilterSchema):

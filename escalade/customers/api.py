@@ -4,7 +4,6 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -15,7 +14,7 @@ from escalade.core.rules import allow, current_principal
 from escalade.customers import actions, queries
 from escalade.customers import schemas as s
 from escalade.customers.models import Account, Contact, Licence, Product, ProductVersion
-from escalade.customers.presenters import file_payload, match_payload
+from escalade.customers.presenters import match_payload
 
 router = Router(tags=["Customers"])
 
@@ -155,19 +154,6 @@ def lookup(request: HttpRequest, params: Query[LookupQuery]) -> Any:
     else:
         raise HttpError(422, "Give one of q, phone, email, pid or name.")
     return [match_payload(match) for match in found]
-
-
-@router.get(
-    "/accounts/{int:pk}/file",
-    response=s.CustomerFileOut,
-    summary="The customer file",
-    auth=allow(*EVERYONE),
-)
-def customer_file(request: HttpRequest, pk: int) -> Any:
-    found = queries.customer_file(current_principal(request), pk, now=timezone.now())
-    if found is None:
-        raise HttpError(404, "No such account, or not one you may see.")
-    return file_payload(found)
 
 
 @router.post(

@@ -6,5 +6,4 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.search, name="search"),
-    path("<int:pk>/", views.customer_file, name="file"),
 ]

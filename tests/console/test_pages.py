@@ -18,7 +18,7 @@ StaffClient = Callable[[Role], Client]
 
 
 def file_url(account_id: int) -> str:
-    return reverse("customers:file", args=[account_id])
+    return reverse("desk:file", args=[account_id])
 
 
 def search(client: Client, text: str) -> str:

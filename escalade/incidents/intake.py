@@ -1,0 +1,249 @@
+"""Opening an incident: identity check, coverage, routing, allowance, first clock."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from escalade.contracts.eligibility import NO_CONTRACT, reason_messages
+from escalade.contracts.models import Contract, EntitlementEntry
+from escalade.contracts.queries import contract_terms, local_date
+from escalade.core.audit import record
+from escalade.core.principal import Principal
+from escalade.core.roles import Role
+from escalade.customers.actions import do_create_contact
+from escalade.customers.models import Account, Contact, Licence
+from escalade.customers.queries import accounts
+from escalade.engines import entitlements as engine
+from escalade.incidents.consumption import applicable_entitlements, consume_units
+from escalade.incidents.events import emit_incident_event
+from escalade.incidents.models import Coverage, EntryKind, Incident, Status, StatusChange
+from escalade.incidents.routing import first_tier, route
+from escalade.incidents.sla import refresh_clocks
+from escalade.incidents.timeline import add_entry
+
+OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+
+
+class NotCovered(ValidationError):
+    """The request is not covered; the reasons say why, the agent may override or bill."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        super().__init__(" ".join(reason_messages(reasons)), code="not_covered")
+
+
+@dataclass
+class IntakeRequest:
+    title: str
+    severity: int
+    channel: str
+    description: str = ""
+    contact_id: int | None = None
+    new_contact: dict[str, Any] | None = None
+    pid: str | None = None
+    licence_id: int | None = None
+    identity_verified: bool = False
+    identity_method: str = ""
+    override_reason: str = ""
+    paid_reference: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _licence(account: Account, request: IntakeRequest) -> Licence | None:
+    queryset = Licence.objects.filter(account=account).select_related("product")
+    if request.licence_id is not None:
+        licence = queryset.filter(pk=request.licence_id).first()
+    elif request.pid:
+        licence = queryset.filter(pid="".join(request.pid.split()).upper()).first()
+    else:
+        return None
+    if licence is None:
+        raise ValidationError({"pid": _("This customer holds no product with that PID.")})
+    return licence
+
+
+def _contact(
+    principal: Principal, actor: Any, account: Account, request: IntakeRequest
+) -> Contact | None:
+    if request.new_contact is not None:
+        return do_create_contact(
+            principal=principal, actor=actor, data={**request.new_contact, "account_id": account.pk}
+        )
+    if request.contact_id is None:
+        return None
+    contact = Contact.objects.filter(pk=request.contact_id, account=account).first()
+    if contact is None:
+        raise ValidationError({"contact_id": _("This contact does not belong to the account.")})
+    return contact
+
+
+def covering_contract(account: Account, product_id: int | None, now: datetime) -> Contract | None:
+    """The contract that covers the product today, else the most recent one for it."""
+    contracts = list(
+        Contract.objects.filter(account=account)
+        .select_related("plan__calendar", "l1_partner")
+        .prefetch_related("products")
+        .order_by("-ends_on")
+    )
+    covering = [
+        c for c in contracts if product_id is None or product_id in {p.pk for p in c.products.all()}
+    ]
+    for contract in covering:
+        today = local_date(now, contract.plan.calendar.time_zone)
+        if contract.starts_on <= today <= contract.ends_on and contract.cancelled_on is None:
+            return contract
+    return covering[0] if covering else None
+
+
+def assess(
+    *, account: Account, licence: Licence | None, severity: int, channel: str, now: datetime
+) -> tuple[Contract | None, list[Any], list[str]]:
+    """The covering contract, its locked counting entitlements, and why it does not cover."""
+    product_id = licence.product_id if licence else None
+    contract = covering_contract(account, product_id, now)
+    if contract is None:
+        return None, [], [NO_CONTRACT]
+    entitlements = applicable_entitlements(contract.pk, severity)
+    entries = EntitlementEntry.objects.filter(entitlement__contract=contract)
+    result = engine.check_eligibility(
+        contract=contract_terms(contract, now=now),
+        entitlements=[e.to_engine() for e in entitlements],
+        entries=[entry.to_engine() for entry in entries],
+        product_id=product_id if product_id is not None else -1,
+        channel=channel,
+        severity=severity,
+        at=now,
+    )
+    reasons = [reason.value for reason in result.reasons]
+    if product_id is None:
+        reasons = [r for r in reasons if r != engine.Reason.PRODUCT_NOT_COVERED]
+    return contract, entitlements, reasons
+
+
+def do_open_incident(
+    *, principal: Principal, actor: Any, account_id: int, request: IntakeRequest, now: datetime
+) -> Incident:
+    """Open an incident from the customer file; refused with reasons when not covered.
+
+    Not covered, it may still be opened with a supervisor's recorded override or as a
+    paid per-incident case; neither uses the allowance.
+    """
+    account = accounts(principal).filter(pk=account_id).first()
+    if account is None:
+        raise ValidationError({"account_id": _("No such account, or not one you may see.")})
+    if request.override_reason and principal.role not in OVERRIDE_ROLES:
+        raise PermissionDenied(_("Only a supervisor may override the coverage check."))
+    with transaction.atomic():
+        licence = _licence(account, request)
+        contact = _contact(principal, actor, account, request)
+        contract, entitlements, reasons = assess(
+            account=account,
+            licence=licence,
+            severity=request.severity,
+            channel=request.channel,
+            now=now,
+        )
+        coverage, note = Coverage.ENTITLED, ""
+        if reasons:
+            if request.override_reason:
+                coverage, note = Coverage.OVERRIDE, request.override_reason
+            elif request.paid_reference:
+                coverage, note = Coverage.PAID, request.paid_reference
+            else:
+                raise NotCovered(reasons)
+        tier = first_tier()
+        queue = route(
+            tier=tier,
+            account=account,
+            contract=contract,
+            product_id=licence.product_id if licence else None,
+            language=contact.language if contact else account.language,
+        )
+        incident = Incident.objects.create(
+            title=request.title,
+            description=request.description,
+            account=account,
+            contact=contact,
+            licence=licence,
+            product_id=licence.product_id if licence else None,
+            contract=contract,
+            severity=request.severity,
+            channel=request.channel,
+            queue=queue,
+            tier=tier,
+            coverage=coverage,
+            coverage_note=note,
+            opened_by_organization_id=principal.organization_id,
+            created_at=now,
+        )
+        incident.number = f"{settings.INCIDENT_NUMBER_PREFIX}{incident.pk:07d}"
+        incident.save(update_fields=["number"])
+        StatusChange.objects.create(
+            incident=incident, at=now, to_status=Status.NEW, actor_id=getattr(actor, "pk", None)
+        )
+        consumed = []
+        if coverage == Coverage.ENTITLED and entitlements:
+            consumed = consume_units(
+                incident=incident, entitlements=entitlements, actor=actor, now=now
+            )
+        add_entry(
+            incident=incident,
+            kind=EntryKind.INTAKE,
+            actor=actor,
+            at=now,
+            body=_intake_summary(request, coverage, reasons),
+            data={
+                "channel": request.channel,
+                "severity": request.severity,
+                "pid": licence.pid if licence else None,
+                "identity_verified": request.identity_verified,
+                "identity_method": request.identity_method,
+                "coverage": coverage,
+                "not_covered_reasons": reasons,
+                "queue": queue.name,
+            },
+        )
+        for entry in consumed:
+            add_entry(
+                incident=incident,
+                kind=EntryKind.ENTITLEMENT,
+                actor=actor,
+                at=now,
+                body=_("One unit of %(name)s used.") % {"name": entry.entitlement.name},
+                data={"entry_id": entry.pk, "kind": "consume"},
+            )
+        record(
+            actor=actor,
+            action="open_incident",
+            obj=incident,
+            summary=f"Opened {incident.number} for {account} ({coverage})",
+        )
+        refresh_clocks(incident, now=now)
+        emit_incident_event("incident.opened", incident)
+    return incident
+
+
+def _intake_summary(request: IntakeRequest, coverage: str, reasons: list[str]) -> str:
+    identity = (
+        _("Identity verified (%(method)s).") % {"method": request.identity_method or "-"}
+        if request.identity_verified
+        else _("Identity not verified.")
+    )
+    if coverage == Coverage.OVERRIDE:
+        cover = _("Not covered (%(reasons)s); supervisor override: %(note)s") % {
+            "reasons": ", ".join(reasons),
+            "note": request.override_reason,
+        }
+    elif coverage == Coverage.PAID:
+        cover = _("Not covered (%(reasons)s); paid per incident, reference %(note)s") % {
+            "reasons": ", ".join(reasons),
+            "note": request.paid_reference,
+        }
+    else:
+        cover = _("Covered by the contract.")
+    return f"{identity} {cover}"

@@ -1,0 +1,43 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from escalade.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
+    list_display = ("name", "url", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url")
+    # The secret is not editable and not shown: the API shows it once, at creation.
+    readonly_fields = ("created_at",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+    """A log: read it here, re-queue failures through the API."""
+
+    list_display = (
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+    )
+    list_filter = ("status", "event", "endpoint")
+    search_fields = ("event_id", "event")
+    list_select_related = ("endpoint",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
