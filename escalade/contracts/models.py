@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +47,11 @@ def validate_severities(value: object) -> None:
         raise ValidationError(_("Severities are 1 (critical) to 4 (low)."))
 
 
+@lru_cache(maxsize=64)
+def always_open(time_zone: str) -> Calendar:
+    return Calendar.twenty_four_seven(time_zone)
+
+
 class ServicePlan(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -74,7 +80,7 @@ class ServicePlan(models.Model):
 
     def engine_calendar(self, *, first_year: int, last_year: int) -> Calendar:
         if self.coverage == Coverage.ALWAYS:
-            return Calendar.twenty_four_seven(self.calendar.time_zone)
+            return always_open(self.calendar.time_zone)
         return self.calendar.to_engine(first_year=first_year, last_year=last_year)
 
 

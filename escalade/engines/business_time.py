@@ -204,8 +204,7 @@ def business_minutes_between(calendar: Calendar, start: datetime, end: datetime)
         return (high - low) / _US_PER_MINUTE
     index = _cached_index(calendar, low, high)
     if index is None:
-        total = sum((e - s) // _ONE_US for s, e in _walk_open_intervals(calendar, start, end))
-        return total / _US_PER_MINUTE
+        return _walk_business_minutes_between(calendar, start, end)
     return (index.open_us_before(high) - index.open_us_before(low)) / _US_PER_MINUTE
 
 
@@ -278,7 +277,7 @@ class CompiledCalendar:
         i = bisect_right(bounds, instant)
         if i & 1:  # inside the open interval starting at bounds[i - 1]
             return self.open_before[i - 1] + instant - bounds[i - 1]
-        return self.open_before[i - 1] if i else self.open_before[0] if bounds else 0
+        return self.open_before[i - 1] if i else 0  # before the first opening: the origin
 
     def instant_at(self, position: int) -> int | None:
         """The first instant whose position is ``position``, which must be past the origin.
@@ -400,7 +399,7 @@ def _cached_index(calendar: Calendar, start_us: int, end_us: int) -> CompiledCal
                 _cache[calendar] = index
                 while len(_cache) > _CACHE_SIZE:  # evict the least recently grown
                     del _cache[next(iter(_cache))]
-    if len(_by_identity) >= 8 * _CACHE_SIZE:
+    if len(_by_identity) >= 2 * _CACHE_SIZE:  # bounded: entries may pin superseded indexes
         _by_identity.clear()
     _by_identity[id(calendar)] = (calendar, index)
     return index

@@ -41,13 +41,18 @@ class NamedClock:
 def _calendar(incident: Incident, now: datetime) -> Calendar | None:
     if incident.contract is None:
         return None
-    return incident.contract.plan.engine_calendar(
-        first_year=incident.created_at.year - 1, last_year=now.year + 1
-    )
+    # A fixed span of years per year of `now`, so every incident shares one calendar object.
+    return incident.contract.plan.engine_calendar(first_year=now.year - 5, last_year=now.year + 2)
 
 
 def clocks(incident: Incident, *, now: datetime) -> list[NamedClock]:
-    """The incident's clocks at ``now``: first response, resolution, current tier hand-off."""
+    """The incident's clocks at ``now``: first response, resolution, current tier hand-off.
+
+    The hand-off clock pauses while the customer is awaited, like resolution: the tier
+    is not holding the case then.
+    """
+    # A server whose clock runs a little behind must not ask about a time before creation.
+    now = max(now, incident.created_at)
     calendar = _calendar(incident, now)
     if calendar is None or incident.contract is None:
         return []

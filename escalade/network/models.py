@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from datetime import date, time
 from functools import lru_cache
@@ -82,6 +83,30 @@ def public_holidays(
     )
 
 
+@lru_cache(maxsize=256)
+def _engine_calendar(
+    time_zone: str,
+    always_open: bool,
+    weekly_hours: str,
+    holiday_country: str,
+    holiday_subdivision: str,
+    closed_dates: tuple[str, ...],
+    first_year: int,
+    last_year: int,
+) -> Calendar:
+    if always_open:
+        return Calendar.twenty_four_seven(time_zone)
+    days = frozenset(date.fromisoformat(d) for d in closed_dates)
+    if holiday_country:
+        days |= public_holidays(holiday_country, holiday_subdivision, first_year, last_year)
+    windows = tuple(
+        OpenWindow(weekday=WEEKDAY_KEYS.index(day), start=_parse_clock(s), end=_parse_clock(e))
+        for day, spans in json.loads(weekly_hours).items()
+        for s, e in spans
+    )
+    return Calendar(time_zone=time_zone, windows=windows, holidays=days)
+
+
 class OrganizationKind(models.TextChoices):
     COUNTRY_CENTER = "country_center", _("Vendor country center")
     PARTNER = "partner", _("Partner (outsourcer)")
@@ -154,21 +179,21 @@ class BusinessCalendar(models.Model):
             for s, e in spans
         )
 
-    def holidays_between(self, first_year: int, last_year: int) -> frozenset[date]:
-        days = frozenset(date.fromisoformat(d) for d in self.closed_dates)
-        if self.holiday_country:
-            days |= public_holidays(
-                self.holiday_country, self.holiday_subdivision, first_year, last_year
-            )
-        return days
-
     def to_engine(self, *, first_year: int, last_year: int) -> Calendar:
-        if self.always_open:
-            return Calendar.twenty_four_seven(self.time_zone)
-        return Calendar(
-            time_zone=self.time_zone,
-            windows=self.engine_windows(),
-            holidays=self.holidays_between(first_year, last_year),
+        """The engine's calendar; the same object for the same definition and years.
+
+        Handing the engine the same object lets it reuse its compiled index of open
+        intervals instead of rebuilding it for every incident.
+        """
+        return _engine_calendar(
+            self.time_zone,
+            self.always_open,
+            json.dumps(self.weekly_hours, sort_keys=True),
+            self.holiday_country,
+            self.holiday_subdivision,
+            tuple(sorted(self.closed_dates)),
+            first_year,
+            last_year,
         )
 
 
