@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from escalade.contracts.models import (
     Contract,
@@ -20,15 +20,18 @@ from escalade.engines import entitlements as engine
 PREMIER = "premier"
 
 
+def visible(principal: Principal) -> Q:
+    """Which contracts the caller may see, as a filter on contracts."""
+    if principal.account_id is not None:
+        return Q(account_id=principal.account_id)
+    if principal.is_partner_staff:
+        return Q(l1_partner_id=principal.organization_id) & ~Q(account__segment=PREMIER)
+    return Q()
+
+
 def contracts(principal: Principal) -> QuerySet[Contract]:
     queryset = Contract.objects.select_related("plan", "account").prefetch_related("products")
-    if principal.account_id is not None:
-        return queryset.filter(account_id=principal.account_id)
-    if principal.is_partner_staff:
-        return queryset.filter(l1_partner_id=principal.organization_id).exclude(
-            account__segment=PREMIER
-        )
-    return queryset
+    return queryset.filter(visible(principal))
 
 
 def plans(principal: Principal) -> QuerySet[ServicePlan]:

@@ -23,6 +23,8 @@ class Principal:
     account_id: int | None = None
     agent_id: int | None = None
     contact_id: int | None = None
+    # Where the person works or lives: national phone formats are read in this country.
+    country: str | None = None
 
     @property
     def is_staff_side(self) -> bool:
@@ -53,6 +55,7 @@ def principal_for(user: Any) -> Principal | None:
             organization_id=organization.pk,
             is_partner_staff=organization.is_partner,
             agent_id=agent.pk,
+            country=(agent.site.country if agent.site_id else organization.country) or None,
         )
     if user.is_superuser:
         return Principal(user_id=user.pk, role=Role.ADMINISTRATOR)
@@ -63,5 +66,6 @@ def principal_for(user: Any) -> Principal | None:
             role=Role.CUSTOMER,
             account_id=contact.account_id,
             contact_id=contact.pk,
+            country=contact.account.country or None,
         )
     return None

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
@@ -153,6 +154,9 @@ def lookup(request: HttpRequest, params: Query[LookupQuery]) -> Any:
         found = queries.lookup(principal, params.q, regions=regions)
     else:
         raise HttpError(422, "Give one of q, phone, email, pid or name.")
+    prefetch_related_objects(
+        [m.contact for m in found if m.contact is not None], "phones", "emails", "verifications"
+    )
     return [match_payload(match) for match in found]
 
 

@@ -10,14 +10,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from escalade.contracts.models import Contract
 from escalade.contracts.queries import ContractStatus, contract_statuses
-from escalade.contracts.queries import contracts as contract_scope
+from escalade.contracts.queries import visible as visible_contracts
 from escalade.core.principal import Principal
 from escalade.customers import search
 from escalade.customers.models import (
     Account,
     Contact,
-    ContactEmail,
-    ContactPhone,
     Licence,
     Product,
     ProductVersion,
@@ -42,13 +40,16 @@ def accounts(principal: Principal) -> QuerySet[Account]:
     return queryset
 
 
-def contacts(principal: Principal) -> QuerySet[Contact]:
-    queryset = Contact.objects.select_related("account").prefetch_related(
-        "phones", "emails", "verifications"
-    )
+def scoped_contacts(principal: Principal) -> QuerySet[Contact]:
+    """Contacts the caller may see, with their account; nothing else loaded."""
+    queryset = Contact.objects.select_related("account")
     if principal.sees_everything:
         return queryset
     return queryset.filter(account__in=accounts(principal).values("pk"))
+
+
+def contacts(principal: Principal) -> QuerySet[Contact]:
+    return scoped_contacts(principal).prefetch_related("phones", "emails", "verifications")
 
 
 def licences(principal: Principal) -> QuerySet[Licence]:
@@ -85,12 +86,13 @@ def phone_regions(extra: Iterable[str] = ()) -> list[str]:
 
 
 def by_phone(principal: Principal, raw: str, *, regions: Iterable[str] = ()) -> list[Match]:
-    numbers = lookup_candidates(raw, regions=phone_regions(regions))
+    """Contacts with this number; national formats are read in the agent's country first."""
+    local = [*regions, principal.country or ""]
+    numbers = lookup_candidates(raw, regions=phone_regions(local))
     if not numbers:
         return []
-    found = contacts(principal).filter(
-        pk__in=ContactPhone.objects.filter(number__in=numbers).values("contact_id")
-    )
+    # One query: the screen pop runs this for every call.
+    found = scoped_contacts(principal).filter(phones__number__in=numbers).distinct()
     return [Match(account=c.account, contact=c, matched_on="phone") for c in found[:50]]
 
 
@@ -98,9 +100,7 @@ def by_email(principal: Principal, raw: str) -> list[Match]:
     address = raw.strip().lower()
     if "@" not in address:
         return []
-    found = contacts(principal).filter(
-        pk__in=ContactEmail.objects.filter(address=address).values("contact_id")
-    )
+    found = scoped_contacts(principal).filter(emails__address=address).distinct()
     return [Match(account=c.account, contact=c, matched_on="email") for c in found[:50]]
 
 
@@ -175,7 +175,7 @@ class CustomerFile:
 
 
 def customer_file(principal: Principal, account_id: int, *, now: datetime) -> CustomerFile | None:
-    account = accounts(principal).filter(pk=account_id).first()
+    account = accounts(principal).filter(pk=account_id).order_by().first()
     if account is None:
         return None
     contact_list = list(
@@ -185,8 +185,7 @@ def customer_file(principal: Principal, account_id: int, *, now: datetime) -> Cu
     )
     # Partners see only the contracts they serve, as in the contracts API.
     contract_list = list(
-        contract_scope(principal)
-        .filter(account=account)
+        Contract.objects.filter(visible_contracts(principal), account=account)
         .select_related("plan__calendar", "l1_partner")
         .prefetch_related(
             "products",

@@ -28,14 +28,27 @@ def to_e164(raw: str, *, region: str | None = None) -> str:
 
 
 def lookup_candidates(raw: str, *, regions: Iterable[str]) -> list[str]:
-    """Every E.164 number the text may stand for, trying each region for national formats."""
-    seen: dict[str, None] = {}
+    """The E.164 numbers the text may stand for, trying each region for national formats.
+
+    Numbers valid in their country come first and alone when there are any, so
+    "030 66348801" read by a German agent does not also match a London number;
+    merely possible ones are the fallback (new ranges the metadata does not know).
+    """
+    valid: dict[str, None] = {}
+    possible: dict[str, None] = {}
     for region in (None, *regions):
         try:
-            seen.setdefault(to_e164(raw, region=region))
+            number = to_e164(raw, region=region)
         except PhoneNumberError:
             continue
-    return list(seen)
+        if phonenumbers.is_valid_number(phonenumbers.parse(number, None)):
+            valid.setdefault(number)
+            # The first region that reads it validly is the caller's likeliest country.
+            if region is not None:
+                break
+        else:
+            possible.setdefault(number)
+    return list(valid or possible)
 
 
 def display(e164: str) -> str:
