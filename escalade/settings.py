@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "escalade.incidents",
     "escalade.desk",
     "escalade.console",
+    "escalade.demo",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from escalade.customers.models import Account
 from escalade.demo.generator import ACCOUNTS_PER_SCALE, DEMO_PASSWORD, generate
+from escalade.demo.support import build_routes, open_demo_incidents
+
+DEMO_INCIDENTS = 120
 
 
 class Command(BaseCommand):
@@ -50,11 +53,14 @@ class Command(BaseCommand):
             seed=options["seed"],
             progress=None if quiet else lambda message: self.stderr.write(message),
         )
+        build_routes()
+        incidents = open_demo_incidents(count=min(DEMO_INCIDENTS, accounts), seed=options["seed"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded in {summary.seconds:.1f} s: {summary.accounts:,} accounts, "
                 f"{summary.contacts:,} contacts, {summary.licences:,} licences, "
-                f"{summary.contracts:,} contracts, {summary.agents:,} agents."
+                f"{summary.contracts:,} contracts, {summary.agents:,} agents, "
+                f"{incidents:,} incidents."
             )
         )
         logins = ", ".join(str(login) for login in summary.logins)

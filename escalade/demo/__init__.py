@@ -1,0 +1,1 @@
+"""Demo data: a vendor's support network and its customers, generated deterministically."""
