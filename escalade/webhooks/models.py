@@ -29,6 +29,11 @@ def is_event_name(name: object) -> bool:
     return isinstance(name, str) and len(name) <= 100 and bool(EVENT_NAME.match(name))
 
 
+def _family(name: str) -> str:
+    """ "incident.*" names the family "incident"; other names stand for themselves."""
+    return name[:-2] if name.endswith(".*") else name
+
+
 def validate_webhook_url(value: str) -> None:
     if urlsplit(value).scheme.lower() not in {"http", "https"}:
         raise ValidationError(_("Use an http:// or https:// address."), code="scheme")
@@ -40,10 +45,15 @@ NO_EVENTS = _('Give at least one event name, or ["*"] for all events.')
 def validate_events(value: object) -> None:
     if not isinstance(value, list) or not value:
         raise ValidationError(NO_EVENTS, code="empty")
-    bad = [str(name) for name in value if name != ALL_EVENTS and not is_event_name(name)]
+    bad = [
+        str(name)
+        for name in value
+        if name != ALL_EVENTS
+        and not is_event_name(_family(name) if isinstance(name, str) else name)
+    ]
     if bad:
         raise ValidationError(
-            _("Not an event name: %(names)s (expected e.g. incident.opened, or *)."),
+            _("Not an event name: %(names)s (expected e.g. incident.opened, incident.*, or *)."),
             params={"names": ", ".join(bad)},
             code="name",
         )
@@ -70,7 +80,12 @@ class WebhookEndpoint(models.Model):
         return self.name
 
     def wants(self, event: str) -> bool:
-        return ALL_EVENTS in self.events or event in self.events
+        # "incident.*" subscribes to every incident event.
+        return (
+            ALL_EVENTS in self.events
+            or event in self.events
+            or any(name.endswith(".*") and event.startswith(name[:-1]) for name in self.events)
+        )
 
 
 class DeliveryStatus(models.TextChoices):
