@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
 from escalade.contracts.api import router as contracts_router
+from escalade.contracts.eligibility import reason_messages
 from escalade.core.api import router as tokens_router
 from escalade.core.auth import ConsoleSessionAuth, TokenAuth
 from escalade.customers.api import router as customers_router
@@ -51,9 +52,9 @@ def on_not_covered(request: HttpRequest, exc: NotCovered) -> HttpResponse:
     return api.create_response(
         request,
         {
-            "detail": " ".join(exc.messages),
+            "detail": " ".join(reason_messages(exc.reasons)),
             "reasons": exc.reasons,
-            "messages": exc.messages,
+            "messages": reason_messages(exc.reasons),
             "choices": ["override", "paid"],
         },
         status=422,

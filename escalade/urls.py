@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("escalade.customers.urls")),
     path("customers/", include("escalade.desk.urls")),
+    path("incidents/", include("escalade.incidents.urls")),
     path("", include("escalade.console.urls")),
 ]

@@ -6,7 +6,7 @@ from datetime import datetime
 from escalade.core.principal import Principal
 from escalade.customers.queries import CustomerFile, customer_file
 from escalade.incidents.models import Incident
-from escalade.incidents.queries import active, incidents
+from escalade.incidents.queries import active, by_urgency, incidents
 
 RECENT_INCIDENTS = 20
 
@@ -25,7 +25,7 @@ def desk_file(principal: Principal, account_id: int, *, now: datetime) -> DeskFi
     if found is None:
         return None
     cases = incidents(principal).filter(account_id=account_id)
-    open_cases = list(active(cases).order_by("sla_due_at", "severity", "created_at"))
+    open_cases = list(by_urgency(active(cases)))
     open_ids = {case.pk for case in open_cases}
     recent = [
         case for case in cases.order_by("-created_at")[:RECENT_INCIDENTS] if case.pk not in open_ids

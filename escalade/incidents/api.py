@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -77,19 +78,21 @@ def check_coverage(request: HttpRequest, payload: s.CoverageCheckIn) -> Any:
             account.licences.select_related("product"), pid="".join(payload.pid.split()).upper()
         )
     now = timezone.now()
-    contract, entitlements, reasons = assess(
-        account=account,
-        licence=licence,
-        severity=payload.severity,
-        channel=payload.channel,
-        now=now,
-    )
+    with transaction.atomic():  # assess locks the counting entitlements (select_for_update)
+        contract, entitlements, reasons = assess(
+            account=account,
+            licence=licence,
+            severity=payload.severity,
+            channel=payload.channel,
+            now=now,
+        )
+        remaining = remaining_after(entitlements, now)
     return {
         "covered": not reasons,
         "contract_id": contract.pk if contract else None,
         "reasons": reasons,
         "messages": reason_messages(reasons),
-        "remaining": remaining_after(entitlements, now),
+        "remaining": remaining,
     }
 
 

@@ -43,8 +43,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PENDING_VENDOR: frozenset({Status.OPEN, Status.PENDING_CUSTOMER, Status.RESOLVED}),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.REOPENED}),
     Status.CLOSED: frozenset(),
+    # Closing a reopened case directly is a cancellation ("it works again, thanks").
     Status.REOPENED: frozenset(
-        {Status.OPEN, Status.PENDING_CUSTOMER, Status.PENDING_VENDOR, Status.RESOLVED}
+        {
+            Status.OPEN,
+            Status.PENDING_CUSTOMER,
+            Status.PENDING_VENDOR,
+            Status.RESOLVED,
+            Status.CLOSED,
+        }
     ),
 }
 ACTIVE_STATUSES = frozenset(

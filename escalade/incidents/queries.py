@@ -3,7 +3,7 @@
 Customers see the cases of their own account.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from escalade.core.principal import Principal
 from escalade.incidents.models import (
@@ -46,8 +46,12 @@ def active(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
 
 
 def by_urgency(queryset: QuerySet[Incident]) -> QuerySet[Incident]:
-    """Most urgent first: the nearest SLA deadline, then severity, then age."""
-    return queryset.order_by("sla_due_at", "severity", "created_at")
+    """Most urgent first: the nearest SLA deadline, then severity, then age.
+
+    Cases without a running deadline come last on every database (SQLite would put
+    NULLs first, PostgreSQL last); the id keeps pages stable.
+    """
+    return queryset.order_by(F("sla_due_at").asc(nulls_last=True), "severity", "created_at", "id")
 
 
 def timeline(principal: Principal, incident: Incident) -> QuerySet[TimelineEntry]:

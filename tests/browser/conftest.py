@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from tests.factories import PASSWORD
+from tests.incidents.conftest import routes  # noqa: F401  (fixture: queues and routing rules)
 
 # Playwright's sync API runs an event loop in the main thread; Django then refuses database
 # access from "async" code unless told this is safe (it is: each test is synchronous).
