@@ -184,7 +184,8 @@ def _raise(
         incident=incident,
         kind=EntryKind.SLA,
         actor=None,
-        at=now,
+        # Dated when the threshold was crossed, not when a worker noticed it.
+        at=due_at,
         body=text,
         data={"clock": item.name, "kind": kind, "due_at": due_at.isoformat()},
     )
