@@ -18,6 +18,7 @@ from escalade.desk.api import router as desk_router
 from escalade.incidents.api import router as incidents_router
 from escalade.incidents.intake import NotCovered
 from escalade.network.api import router as network_router
+from escalade.telephony.api import calls_router, cti_router
 from escalade.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
@@ -39,6 +40,8 @@ api.add_router("/incidents", incidents_router)
 api.add_router("/contracts", contracts_router)
 api.add_router("/tokens", tokens_router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("/cti", cti_router)
+api.add_router("/calls", calls_router)
 
 
 def _message_dict(exc: ValidationError) -> dict[str, list[str]]:

@@ -43,6 +43,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
+    # Daphne first: its runserver serves ASGI (HTTP and the console's WebSocket).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -50,12 +52,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "channels",
     "escalade.core",
     "escalade.webhooks",
     "escalade.network",
     "escalade.contracts",
     "escalade.customers",
     "escalade.incidents",
+    "escalade.telephony",
     "escalade.desk",
     "escalade.console",
     "escalade.demo",
@@ -74,6 +78,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "escalade.urls"
 WSGI_APPLICATION = "escalade.wsgi.application"
+ASGI_APPLICATION = "escalade.asgi.application"
 
 TEMPLATES: list[dict[str, Any]] = [
     {
@@ -161,3 +166,13 @@ INCIDENT_NUMBER_PREFIX = os.environ.get("ESCALADE_INCIDENT_PREFIX", "INC-")
 INCIDENT_CANCEL_GRACE_MINUTES = int(os.environ.get("ESCALADE_CANCEL_GRACE_MINUTES", "60"))
 # A partner that escalates a case keeps read access to it.
 PARTNER_KEEPS_ESCALATED_ACCESS = env_flag("ESCALADE_PARTNER_KEEPS_ACCESS", True)
+
+# Live events (screen pop): in memory for one process; Redis when several processes serve.
+REDIS_URL = os.environ.get("ESCALADE_REDIS_URL", "")
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
