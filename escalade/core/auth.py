@@ -14,7 +14,10 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         api_token = (
-            ApiToken.objects.select_related("user")
+            # The principal needs the agent, its organisation and site: one query for all.
+            ApiToken.objects.select_related(
+                "user", "user__agent__organization", "user__agent__site", "user__contact__account"
+            )
             .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
             .first()
         )

@@ -109,7 +109,9 @@ def open_incident(request: HttpRequest, payload: s.IntakeIn) -> Any:
         request=IntakeRequest(**data, new_contact=new_contact),
         now=timezone.now(),
     )
-    return Status(201, _detail(request, incident.pk))
+    # The action's instance has all the response needs; nothing is read back.
+    incident.just_opened = True  # type: ignore[attr-defined]
+    return Status(201, incident)
 
 
 @router.get(

@@ -23,7 +23,7 @@ from escalade.incidents.consumption import applicable_entitlements, consume_unit
 from escalade.incidents.events import emit_incident_event
 from escalade.incidents.models import Coverage, EntryKind, Incident, Status, StatusChange
 from escalade.incidents.routing import first_tier, route
-from escalade.incidents.sla import refresh_clocks
+from escalade.incidents.sla import Known, refresh_clocks
 from escalade.incidents.timeline import add_entry
 
 OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
@@ -223,7 +223,7 @@ def do_open_incident(
             obj=incident,
             summary=f"Opened {incident.number} for {account} ({coverage})",
         )
-        refresh_clocks(incident, now=now)
+        refresh_clocks(incident, now=now, known=Known(history=[(now, Status.NEW.value)]))
         emit_incident_event("incident.opened", incident)
     return incident
 

@@ -8,6 +8,9 @@ from escalade.incidents.sla import clocks
 
 
 def clock_rows(incident: Incident, *, now: datetime) -> list[dict[str, Any]]:
+    """The clocks at ``now``, or as the action that just ran computed them."""
+    computed = getattr(incident, "computed_clocks", None)
+    named = computed[1] if computed is not None else clocks(incident, now=now)
     return [
         {
             "name": item.name,
@@ -21,5 +24,5 @@ def clock_rows(incident: Incident, *, now: datetime) -> list[dict[str, Any]]:
             "warned_at": item.clock.warned_at,
             "breached_at": item.clock.breached_at,
         }
-        for item in clocks(incident, now=now)
+        for item in named
     ]

@@ -97,6 +97,8 @@ class IncidentDetailOut(IncidentOut):
 
     @staticmethod
     def resolve_escalations(obj: Any) -> list[Any]:
+        if getattr(obj, "just_opened", False):
+            return []
         return list(escalation_path(obj))
 
 

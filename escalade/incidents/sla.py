@@ -19,6 +19,7 @@ from escalade.engines.business_time import Calendar
 from escalade.incidents.events import emit_incident_event
 from escalade.incidents.models import (
     EntryKind,
+    Escalation,
     Incident,
     SlaEvent,
     SlaEventKind,
@@ -45,7 +46,20 @@ def _calendar(incident: Incident, now: datetime) -> Calendar | None:
     return incident.contract.plan.engine_calendar(first_year=now.year - 5, last_year=now.year + 2)
 
 
-def clocks(incident: Incident, *, now: datetime) -> list[NamedClock]:
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the caller already knows of a case, so the clocks need not read it back.
+
+    Intake knows everything: the history is its one "new" change, nothing escalated,
+    no alert raised yet.
+    """
+
+    history: list[tuple[datetime, str]]
+    last_escalation: Escalation | None = None
+    events: frozenset[tuple[str, str]] = frozenset()
+
+
+def clocks(incident: Incident, *, now: datetime, known: Known | None = None) -> list[NamedClock]:
     """The incident's clocks at ``now``: first response, resolution, current tier hand-off.
 
     The hand-off clock pauses while the customer is awaited, like resolution: the tier
@@ -60,7 +74,11 @@ def clocks(incident: Incident, *, now: datetime) -> list[NamedClock]:
     target = ServiceTarget.objects.filter(plan=plan, severity=incident.severity).first()
     if target is None:
         return []
-    history = [(change.at, change.to_status) for change in incident.status_changes.all()]
+    history = (
+        known.history
+        if known is not None
+        else [(change.at, change.to_status) for change in incident.status_changes.all()]
+    )
     warn = plan.warning_share
     result = []
     responded = incident.responded_at or incident.resolved_at
@@ -98,7 +116,11 @@ def clocks(incident: Incident, *, now: datetime) -> list[NamedClock]:
     )
     tier_target = TierTarget.objects.filter(tier_id=incident.tier_id).first()
     if tier_target is not None:
-        last = incident.escalations.order_by("-at", "-id").first()
+        last = (
+            known.last_escalation
+            if known is not None
+            else incident.escalations.order_by("-at", "-id").first()
+        )
         stay_start = last.at if last else incident.created_at
         stay_spans = [
             (max(start, stay_start), end)
@@ -122,15 +144,23 @@ def clocks(incident: Incident, *, now: datetime) -> list[NamedClock]:
     return result
 
 
-def refresh_clocks(incident: Incident, *, now: datetime) -> list[SlaEvent]:
+def refresh_clocks(
+    incident: Incident, *, now: datetime, known: Known | None = None
+) -> list[SlaEvent]:
     """Recompute the clocks, raise warnings and breaches that are due, store the summary.
 
     Runs inside the caller's transaction (an action, or the watcher's own).
     Returns the events raised now (empty when they were raised before).
     """
-    named = clocks(incident, now=now)
+    named = clocks(incident, now=now, known=known)
+    # Kept on the instance: the response of the action shows these same clocks.
+    incident.computed_clocks = (now, named)  # type: ignore[attr-defined]
     raised = []
-    existing = set(incident.sla_events.values_list("clock", "kind"))
+    existing = (
+        set(known.events)
+        if known is not None
+        else set(incident.sla_events.values_list("clock", "kind"))
+    )
     for item in named:
         for kind, instant in (
             (SlaEventKind.WARNING, item.clock.warned_at),
