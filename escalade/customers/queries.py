@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from escalade.contracts.models import Contract
 from escalade.contracts.queries import ContractStatus, contract_statuses
@@ -92,8 +92,21 @@ def by_phone(principal: Principal, raw: str, *, regions: Iterable[str] = ()) -> 
     if not numbers:
         return []
     # One query: the screen pop runs this for every call.
-    found = scoped_contacts(principal).filter(phones__number__in=numbers).distinct()
-    return [Match(account=c.account, contact=c, matched_on="phone") for c in found[:50]]
+    found = (
+        scoped_contacts(principal)
+        .filter(phones__number__in=numbers)
+        .annotate(matched_number=F("phones__number"))
+    )
+    rank = {number: position for position, number in enumerate(numbers)}
+    # The reading in the agent's own country first, when a number reads two ways.
+    ordered = sorted(found[:50], key=lambda c: rank.get(c.matched_number, len(rank)))
+    seen: set[int] = set()
+    matches = []
+    for contact in ordered:
+        if contact.pk not in seen:
+            seen.add(contact.pk)
+            matches.append(Match(account=contact.account, contact=contact, matched_on="phone"))
+    return matches
 
 
 def by_email(principal: Principal, raw: str) -> list[Match]:

@@ -28,11 +28,11 @@ def to_e164(raw: str, *, region: str | None = None) -> str:
 
 
 def lookup_candidates(raw: str, *, regions: Iterable[str]) -> list[str]:
-    """The E.164 numbers the text may stand for, trying each region for national formats.
+    """The E.164 numbers the text may stand for, likeliest first.
 
-    Numbers valid in their country come first and alone when there are any, so
-    "030 66348801" read by a German agent does not also match a London number;
-    merely possible ones are the fallback (new ranges the metadata does not know).
+    National formats are read in each region in turn, so the first regions (the
+    agent's country) rank first. Numbers valid in their country come before merely
+    possible ones (new ranges the metadata does not know yet).
     """
     valid: dict[str, None] = {}
     possible: dict[str, None] = {}
@@ -43,12 +43,9 @@ def lookup_candidates(raw: str, *, regions: Iterable[str]) -> list[str]:
             continue
         if phonenumbers.is_valid_number(phonenumbers.parse(number, None)):
             valid.setdefault(number)
-            # The first region that reads it validly is the caller's likeliest country.
-            if region is not None:
-                break
         else:
             possible.setdefault(number)
-    return list(valid or possible)
+    return [*valid, *(number for number in possible if number not in valid)]
 
 
 def display(e164: str) -> str:
