@@ -1,6 +1,8 @@
-"""ACD routing benchmark: routing decisions per second at steady state.
+"""ACD routing benchmark: routing decisions per second at steady state, then a simulated
+working day of the whole center through the same router.
 
     .venv/bin/python bench/routing.py [--agents 1000] [--queues 50] [--seconds 5]
+                                      [--calls 200000]
 
 Builds a deterministic contact center (``random.Random(11)``): 10 products x 5 kinds of
 queue (French, English and German L1 queues of a product, each at its language's site,
@@ -24,6 +26,18 @@ Baseline, in the same run: the same driver and the same arrival stream, routed b
 cheapest honest ACD: one FIFO ``deque`` of contacts matched to one ``deque`` of free
 agents, no skills, no priorities, no overflow, times as plain floats.
 
+Simulation (the ``"simulation"`` key): ``escalade.engines.simulation.simulate`` plays a
+10-hour day of the same center (same queues, agents and skills) in 20 intervals of 30
+minutes: agents work 8-hour shifts starting every 30 minutes over the first 2 hours;
+about ``--calls`` calls arrive as Poisson streams whose rate follows the staffing with a
+mid-morning peak, spread over the queues as above; talk times are lognormal (mean 100 s,
+cv 0.8) with 30 s of wrap-up and 0-3 s of ring; callers abandon after an exponential
+patience (mean 180 s). Every routing decision is the router's. ``seconds`` is the wall
+time of ``simulate`` (drawing the callers, the event loop, the statistics), against a
+target of 10 s; ``cpu_seconds`` the process time, which a busy machine inflates less.
+Baseline: the same day (volumes, handle, wrap-up, ring, patience, shifts) played by the
+cheapest honest loop: plain floats, one FIFO of callers, one FIFO of free agents.
+
 Prints one JSON line on stdout; progress goes to stderr.
 """
 
@@ -31,7 +45,9 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import json
+import math
 import random
 import sys
 import time
@@ -54,6 +70,15 @@ from escalade.engines.acd import (  # noqa: E402
     Queue,
     Router,
     Strategy,
+)
+from escalade.engines.simulation import (  # noqa: E402
+    CallerSegment,
+    Distribution,
+    HandleTime,
+    Scenario,
+    Shift,
+    Traffic,
+    simulate,
 )
 
 SEED = 11
@@ -349,13 +374,187 @@ def routing_decisions(
     }
 
 
+# --- simulation: a working day of the center, through the same router ----------------------
+
+DAY_INTERVALS = 20  # of 30 minutes: a 10-hour day
+INTERVAL_SECONDS = 1_800.0
+SHIFT_SECONDS = 8 * 3_600.0
+SHIFT_STARTS = tuple(n * 1_800.0 for n in range(5))  # 8-hour shifts starting every 30 min
+DAY_HANDLE_MEAN, DAY_HANDLE_CV, DAY_WRAP_UP = 100.0, 0.8, 30.0
+TARGET_SECONDS = 10.0
+
+
+def day_scenario(agents: int, queues: int, calls: int) -> Scenario:
+    """The center of the routing part, staffed in staggered 8-hour shifts over 10 hours;
+    the calls follow the staffing with a mid-morning peak (+10 %)."""
+    rng = random.Random(SEED)
+    queue_list, streams = build_queues(queues)
+    agent_list = build_agents(agents, rng)
+    starts = [SHIFT_STARTS[n % len(SHIFT_STARTS)] for n in range(agents)]
+    shape = []
+    for k in range(DAY_INTERVALS):
+        begin, end = k * INTERVAL_SECONDS, (k + 1) * INTERVAL_SECONDS
+        on_duty = sum(max(0.0, min(s + SHIFT_SECONDS, end) - max(s, begin)) for s in starts)
+        shape.append(on_duty * (1.0 + 0.1 * math.sin(2 * math.pi * k / DAY_INTERVALS)))
+    per_interval = [calls * weight / sum(shape) for weight in shape]
+    total_share = sum(stream.share for stream in streams)
+    traffic = []
+    for stream in streams:
+        segments = tuple(
+            CallerSegment(priority=stream.priority, extra_skills={f"language:{language}": 1})
+            for language in stream.languages
+        ) or (CallerSegment(priority=stream.priority),)
+        traffic.append(
+            Traffic(
+                queue_id=stream.queue_id,
+                calls_per_interval=tuple(c * stream.share / total_share for c in per_interval),
+                handle_time=HandleTime(
+                    mean_seconds=DAY_HANDLE_MEAN,
+                    distribution=Distribution.LOGNORMAL,
+                    cv=DAY_HANDLE_CV,
+                ),
+                wrap_up_seconds=DAY_WRAP_UP,
+                patience_seconds=PATIENCE_MEAN,
+                segments=segments,
+            )
+        )
+    return Scenario(
+        queues=tuple(queue_list),
+        shifts=tuple(
+            Shift(agent=agent, start_seconds=start, end_seconds=start + SHIFT_SECONDS)
+            for agent, start in zip(agent_list, starts, strict=True)
+        ),
+        traffic=tuple(traffic),
+        interval_seconds=INTERVAL_SECONDS,
+        seed=SEED,
+    )
+
+
+def fifo_day(scenario: Scenario) -> dict[str, float]:
+    """The baseline: the same day (same volumes, handle, wrap-up, ring, patience, shifts)
+    played by the cheapest honest loop: plain floats, one FIFO of callers, one FIFO of free
+    agents, no skills, no priorities, no overflow, no callbacks."""
+    rng = random.Random(SEED)
+    callers: list[tuple[float, float, float, float, float]] = []  # arrival, talk, deadline…
+    for traffic in scenario.traffic:
+        handle = traffic.handle_time
+        sigma = math.sqrt(math.log1p(handle.cv**2))
+        mu = math.log(handle.mean_seconds) - sigma * sigma / 2
+        patience = traffic.patience_seconds or math.inf
+        low, high = scenario.ring_seconds
+        for k, calls in enumerate(traffic.calls_per_interval):
+            t, end = k * scenario.interval_seconds, (k + 1) * scenario.interval_seconds
+            while calls > 0:
+                t += rng.expovariate(calls / scenario.interval_seconds)
+                if t >= end:
+                    break
+                talk = rng.lognormvariate(mu, sigma)
+                ring = rng.uniform(low, high)
+                deadline = t + rng.expovariate(1.0 / patience)
+                callers.append((t, talk, deadline, ring, traffic.wrap_up_seconds))
+    callers.sort()
+    ANSWER, FREE, ABANDON, START, END = range(5)
+    events: list[tuple[float, int, int, int]] = []
+    sequence = itertools.count()
+    for number, shift in enumerate(scenario.shifts):
+        heapq.heappush(events, (shift.start_seconds, next(sequence), START, number))
+        heapq.heappush(events, (shift.end_seconds, next(sequence), END, number))
+    free: deque[int] = deque()
+    on_shift = [False] * len(scenario.shifts)
+    waiting: deque[int] = deque()
+    state = [0] * len(callers)  # 0 waiting, 1 ringing or talking, 2 abandoned
+    answered = abandoned = 0
+    position, count = 0, len(callers)
+
+    def serve(t: float) -> None:
+        nonlocal abandoned
+        while waiting and free:
+            caller = waiting.popleft()
+            if state[caller] == 0:
+                state[caller] = 1
+                _, talk, deadline, ring, wrap_up = callers[caller]
+                agent = free.popleft()
+                if deadline < t + ring:  # abandons while it rings
+                    state[caller] = 2
+                    abandoned += 1
+                    heapq.heappush(events, (deadline, next(sequence), FREE, agent))
+                else:
+                    heapq.heappush(events, (t + ring, next(sequence), ANSWER, caller))
+                    busy = t + ring + talk + wrap_up
+                    heapq.heappush(events, (busy, next(sequence), FREE, agent))
+
+    while position < count or events:
+        if position < count and (not events or callers[position][0] < events[0][0]):
+            t = callers[position][0]
+            waiting.append(position)
+            heapq.heappush(events, (callers[position][2], next(sequence), ABANDON, position))
+            position += 1
+        else:
+            t, _, kind, item = heapq.heappop(events)
+            if kind == ANSWER:
+                answered += 1
+            elif kind == ABANDON:
+                if state[item] == 0:  # still waiting
+                    state[item] = 2
+                    abandoned += 1
+                continue
+            elif kind == FREE:
+                if on_shift[item]:
+                    free.append(item)
+            elif kind == START:
+                on_shift[item] = True
+                free.append(item)
+            else:
+                on_shift[item] = False
+                if item in free:
+                    free.remove(item)
+                continue
+        serve(t)
+    return {"calls": count, "answered": answered, "abandoned": abandoned}
+
+
+def simulation_day(agents: int = 1000, queues: int = 50, calls: int = 200_000) -> dict[str, object]:
+    """Escalade's simulator playing the day, and the FIFO baseline; the JSON record."""
+    scenario = day_scenario(agents, queues, calls)
+    log(f"Simulation: {agents} agents, {queues} queues, about {calls} calls over 10 hours")
+    started, cpu = time.perf_counter(), time.process_time()
+    result = simulate(scenario)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    log(f"  engine: {seconds:.2f} s ({cpu_seconds:.2f} s CPU)")
+    started = time.perf_counter()
+    baseline = fifo_day(scenario)
+    baseline_seconds = time.perf_counter() - started
+    log(f"  baseline: {baseline_seconds:.2f} s ({baseline})")
+    day = result.day
+    return {
+        "calls": day.offered,
+        "agents": agents,
+        "queues": queues,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "target_seconds": TARGET_SECONDS,
+        "met": seconds <= TARGET_SECONDS,
+        "baseline_seconds": round(baseline_seconds, 2),
+        "events": result.events,
+        "service_level": round(day.service_level or 0.0, 4),
+        "service_level_offered": round(day.service_level_offered or 0.0, 4),
+        "abandon_rate": round(day.abandon_rate or 0.0, 4),
+        "average_speed_of_answer": round(day.average_speed_of_answer or 0.0, 1),
+        "occupancy": round(day.occupancy or 0.0, 4),
+        "answered_overflowed": day.answered_overflowed,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--queues", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5.0, help="wall time of each run")
+    parser.add_argument("--calls", type=int, default=200_000, help="calls of the simulated day")
     args = parser.parse_args(argv)
-    print(json.dumps(routing_decisions(args.agents, args.queues, args.seconds)), flush=True)
+    record = routing_decisions(args.agents, args.queues, args.seconds)
+    record["simulation"] = simulation_day(args.agents, args.queues, args.calls)
+    print(json.dumps(record), flush=True)
     return 0
 
 

@@ -65,7 +65,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from heapq import heappop, heappush
 
 from escalade.engines.acd_core import AHT_SMOOTHING, RouterCore
@@ -429,7 +429,12 @@ class Router(RouterCore):
         else:
             return None
         if due != self._next_due:  # asked again and again by a simulator: keep the last
-            self._next_due, self._next_at = due, instant(due)
+            # Rounded up to the microsecond: a datetime rounded down would come just
+            # before the event, and a driver waking the router there would spin.
+            at = instant(due)
+            if seconds_of(at) < due:
+                at += timedelta(microseconds=1)
+            self._next_due, self._next_at = due, at
         return self._next_at
 
     @property

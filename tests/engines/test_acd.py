@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -1038,3 +1038,27 @@ def test_every_waiting_contact_is_routed_once_able_agents_are_available(
     assert waiting <= set(routed_ids)
     assert len(routed_ids) == len(set(routed_ids))
     assert not any(c.state is ContactState.WAITING for c in router.snapshot().contacts)
+
+
+def test_waking_the_router_at_its_next_event_applies_a_wrap_up_ending_between_microseconds() -> (
+    None
+):
+    """A driver that wakes the router at next_event_at() must see time move on."""
+    router = Router(
+        queues=[Queue(queue_id="q", required_skills={})],
+        agents=[Agent(agent_id="a1", skills={})],
+    )
+    start = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    router.set_state("a1", AgentState.AVAILABLE, start)
+    router.enqueue(Contact(contact_id="c1", queue_id="q", arrival=start), start)
+    router.route(start)
+    router.answer("c1", start)
+    # 0.3333333 s ends between two microseconds: a rounded-down wake-up came too early.
+    router.hang_up("a1", start + timedelta(seconds=40), wrap_up_seconds=0.3333333)
+
+    wake = router.next_event_at()
+    assert wake is not None
+    router.route(wake)
+
+    assert router.agent_status("a1").state == AgentState.AVAILABLE
+    assert router.next_event_at() is None
