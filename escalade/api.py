@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from escalade.contactcenter.api import router as acd_router
 from escalade.contracts.api import router as contracts_router
 from escalade.contracts.eligibility import reason_messages
 from escalade.core.api import router as tokens_router
@@ -18,7 +19,9 @@ from escalade.desk.api import router as desk_router
 from escalade.incidents.api import router as incidents_router
 from escalade.incidents.intake import NotCovered
 from escalade.network.api import router as network_router
+from escalade.telephony.acd_api import router as acd_calls_router
 from escalade.telephony.api import calls_router, cti_router
+from escalade.telephony.sip_api import sip_router
 from escalade.webhooks.api import router as webhooks_router
 
 api = NinjaAPI(
@@ -42,6 +45,9 @@ api.add_router("/tokens", tokens_router)
 api.add_router("/webhooks", webhooks_router)
 api.add_router("/cti", cti_router)
 api.add_router("/calls", calls_router)
+api.add_router("/acd", acd_router)
+api.add_router("/acd", acd_calls_router)
+api.add_router("/sip", sip_router)
 
 
 def _message_dict(exc: ValidationError) -> dict[str, list[str]]:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "escalade.contracts",
     "escalade.customers",
     "escalade.incidents",
+    "escalade.contactcenter",
     "escalade.telephony",
     "escalade.desk",
     "escalade.console",

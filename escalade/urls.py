@@ -12,5 +12,6 @@ urlpatterns = [
     path("customers/", include("escalade.customers.urls")),
     path("customers/", include("escalade.desk.urls")),
     path("incidents/", include("escalade.incidents.urls")),
+    path("acd/", include("escalade.contactcenter.urls")),
     path("", include("escalade.console.urls")),
 ]

@@ -407,11 +407,25 @@ def do_call_answered(
             return CallResult(call=call, duplicate=True)
         if call.state == State.CLEARED:
             raise CallStateError(_("The call has already ended."))
-        if call.answered_at is not None or not may_go(call.state, State.CONNECTED):
+        legs = list(call.connections.filter(state__in=LIVE_STATES))
+        # A transfer in progress: the caller holds, a queue leg waits for the new agent.
+        transferring = call.state == State.HELD and any(leg.party == Party.QUEUE for leg in legs)
+        if (call.answered_at is not None and not transferring) or not may_go(
+            call.state, State.CONNECTED
+        ):
             raise CallStateError(_("The call was already answered."))
+        if agent is None and transferring:
+            # Not named: the agent the transfer is ringing.
+            agent = next(
+                (
+                    leg.agent
+                    for leg in legs
+                    if leg.party == Party.AGENT and leg.state == State.ALERTING
+                ),
+                None,
+            )
         agent = agent or call.agent
         targets = _agent_ids(call)
-        legs = list(call.connections.filter(state__in=LIVE_STATES))
         answering = next(
             (
                 leg
@@ -428,6 +442,9 @@ def do_call_answered(
                 _move(leg, State.CLEARED, at, Cause.ANSWERED_ELSEWHERE)
             elif leg.party == Party.QUEUE:
                 _move(leg, State.CLEARED, at, Cause.FORWARDED)
+            elif transferring and leg.party == Party.AGENT:
+                # The agent who transferred (and held the caller) hands over.
+                _move(leg, State.CLEARED, at, Cause.FORWARDED)
             elif leg.party == Party.CUSTOMER and leg.state != State.CONNECTED:
                 _move(leg, State.CONNECTED, at)
         if answering is None and agent is not None and call.direction == Direction.IN:
@@ -441,7 +458,8 @@ def do_call_answered(
             )
             targets.append(agent.pk)
         call.state = State.CONNECTED
-        call.answered_at = at
+        if not transferring:  # the speed of answer stays the first answer's
+            call.answered_at = at
         call.agent = agent
         call.save(update_fields=["state", "answered_at", "agent"])
         record(

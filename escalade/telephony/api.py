@@ -7,6 +7,7 @@ bridge's bearer token. Each event is applied by one action; the same event again
 """
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -18,11 +19,14 @@ from ninja.errors import ValidationError as SchemaError
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ValidationError as PydanticError
 
+from escalade.contactcenter.models import Transfer
+from escalade.contactcenter.service import service as acd_service
 from escalade.core.roles import Role
 from escalade.core.rules import allow, current_principal
 from escalade.incidents.queries import writable_incidents
 from escalade.network.models import Queue
 from escalade.telephony import schemas as s
+from escalade.telephony.acd import offer_to_acd, reload
 from escalade.telephony.actions import (
     CallResult,
     CallStateError,
@@ -156,25 +160,37 @@ def cti_event(request: HttpRequest) -> Any:
             return _new_call(request, event, key=key, raw=raw, warnings=warnings)
         call = _known_call(event.call_id)
         if event.event == "answer":
+            # A transferred call is answered again, by the target: another event each time.
+            handed = Transfer.objects.filter(call=call).count()
+            if handed:
+                key = f"{key}:{handed}"
             names = [event.answering_number, *event.user] if event.answering_number else event.user
             agents, unknown = agents_named(names)
             if not agents and unknown:
                 warnings.append(_("No agent is named %(names)s.") % {"names": ", ".join(unknown)})
-            result = do_call_answered(
-                actor=request.user,
-                call=call,
-                agent=agents[0] if agents else None,
-                key=key,
-                payload=raw,
-            )
+            # The routing lock before the call's row lock (see telephony.acd).
+            with acd_service.routing_transaction():
+                result = do_call_answered(
+                    actor=request.user,
+                    call=call,
+                    agent=agents[0] if agents else None,
+                    key=key,
+                    payload=raw,
+                )
+                if not result.duplicate:
+                    acd_service.agent_answered(call=result.call, agent=result.call.agent)
             return _result(event, result, warnings)
         cause = event.cause or Cause.NORMAL_CLEARING
         if cause not in Cause.values:
             warnings.append(_("Unknown cause %(cause)s, recorded as other.") % {"cause": cause})
             cause = Cause.OTHER
-        result = do_call_ended(
-            actor=request.user, call=call, cause=Cause(cause), key=key, payload=raw
-        )
+        with acd_service.routing_transaction():
+            result = do_call_ended(
+                actor=request.user, call=call, cause=Cause(cause), key=key, payload=raw
+            )
+            if not result.duplicate:
+                # Still waiting: abandoned; with an agent: the agent wraps up.
+                acd_service.call_ended(call=result.call)
         return _result(event, result, warnings)
     except CallStateError as exc:
         raise HttpError(409, str(exc)) from exc
@@ -194,19 +210,29 @@ def _new_call(
     agents, unknown = agents_named(event.user)
     if unknown:
         warnings.append(_("No agent is named %(names)s.") % {"names": ", ".join(unknown)})
-    result = do_call_offered(
-        actor=request.user,
-        source=SOURCE,
-        external_id=event.call_id,
-        direction=Direction(event.direction),
-        from_number=event.from_number,
-        to_number=event.to_number,
-        queue=queue,
-        queue_name=event.queue,
-        alert=agents,
-        key=key,
-        payload=raw,
-    )
+    with acd_service.routing_transaction():
+        result = do_call_offered(
+            actor=request.user,
+            source=SOURCE,
+            external_id=event.call_id,
+            direction=Direction(event.direction),
+            from_number=event.from_number,
+            to_number=event.to_number,
+            queue=queue,
+            queue_name=event.queue,
+            alert=agents,
+            key=key,
+            payload=raw,
+        )
+        # A queue and nobody named: the ACD chooses the agent (and rings them).
+        if (
+            queue is not None
+            and not event.user
+            and event.direction == "in"
+            and not result.duplicate
+        ):
+            offer_to_acd(result.call, queue)
+            result = replace(result, call=reload(result.call))
     return _result(event, result, warnings, caller=True)
 
 

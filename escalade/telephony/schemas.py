@@ -188,3 +188,60 @@ class CallFilter(FilterSchema):
 
 class AttachIncidentIn(Schema):
     incident: int = Field(description="The incident's id")
+
+
+# --- ACD: route requests and transfers -------------------------------------------------
+
+
+class RouteRequestIn(BaseModel):
+    """Where does this call go? Asked by a PBX or SIP proxy when a call reaches a queue."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="ignore", str_strip_whitespace=True)
+
+    call_id: str = Field(alias="callId", min_length=1, max_length=250)
+    from_number: str = Field("", alias="from", max_length=100)
+    to_number: str = Field("", alias="to", max_length=100)
+    queue: str = Field(min_length=1, max_length=120, description="Queue name")
+    source: Literal["cti", "sip"] = Field(
+        "cti", description="cti: the Generic CTI events follow; sip: a SIP route point"
+    )
+
+
+class RouteOut(Schema):
+    call: int = Field(description="Escalade's id of the call")
+    status: Literal["ringing", "waiting", "connected"]
+    agent: str | None = Field(None, description="The agent's user name, when one was chosen")
+    extension: str | None = Field(None, description="Where the agent logged in")
+    wait: float | None = Field(
+        None, description="Expected wait in seconds while no agent is free; null: unknown"
+    )
+
+
+class TransferIn(Schema):
+    """Exactly one target: a queue, an agent (user name) or a site."""
+
+    queue: int | None = Field(None, description="The queue's id")
+    agent: str | None = Field(None, description="The agent's user name or email")
+    site: int | None = Field(None, description="The site's id: its queue of the call's tier")
+    consultative: bool = Field(
+        False, description="Stay on the call until the target answers (else blind)"
+    )
+    incident: int | None = Field(None, description="The incident to carry with the call")
+
+
+class TransferOut(Schema):
+    id: int
+    call_id: int
+    state: str
+    consultative: bool
+    from_agent_id: int | None
+    to_queue_id: int | None
+    to_agent_id: int | None
+    to_site_id: int | None
+    incident_id: int | None
+    created_at: datetime
+
+
+class CallbackFromCallIn(Schema):
+    number: str = Field("", max_length=40, description="Another number to call back (optional)")
+    note: str = Field("", max_length=300)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from escalade.contactcenter import views
+
+app_name = "contactcenter"
+
+urlpatterns = [
+    path("state/", views.agent_state, name="state"),
+]

@@ -1,0 +1,22 @@
+"""The ``acd`` poller: what time alone brings to the ACD, and the dialling of callbacks.
+
+It runs every second but decides only when something is due: ``RoutingVersion``
+holds the next instant (a wrap-up that ends, an overflow step, a ring timeout, a
+scheduled callback), so an idle contact center costs one small query per second.
+Several workers may run: decisions are serialised by the routing lock, and the
+reserved callbacks are taken one worker at a time.
+"""
+
+from datetime import datetime
+
+from escalade.contactcenter.service import service
+from escalade.core.worker import Poller
+
+
+class AcdPoller(Poller):
+    name = "acd"
+    interval_seconds = 1.0
+    batch_size = 100
+
+    def run_once(self, now: datetime) -> int:
+        return service.tick(now) + service.dial_reserved_callbacks(now)
