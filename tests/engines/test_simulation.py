@@ -652,7 +652,8 @@ def test_invariants_hold_on_random_centers(scenario: Scenario) -> None:
         assert row.abandoned_within_threshold <= row.abandoned
         assert row.answered_overflowed <= row.answered
         assert row.max_wait_seconds >= 0
-        assert row.busy_seconds <= row.staffed_seconds + 1e-6
+        # Busy and staffed time are sums of many float spans: allow their rounding.
+        assert row.busy_seconds <= row.staffed_seconds + 1e-5 * max(1.0, row.staffed_seconds)
     day = add_up([result.day])
     assert add_up(list(result.intervals)) == pytest.approx(day)
     assert add_up(list(result.queue_days.values())) == pytest.approx(day)
