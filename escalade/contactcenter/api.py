@@ -17,10 +17,10 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from escalade.contactcenter import queries
+from escalade.contactcenter import boards, queries, staffing
 from escalade.contactcenter import schemas as s
 from escalade.contactcenter.host import AcdInvalid, AcdRefused
-from escalade.contactcenter.models import Callback, ContactState, QueueRouting
+from escalade.contactcenter.models import Callback, ContactState, IntervalStat, QueueRouting
 from escalade.contactcenter.service import service
 from escalade.contactcenter.snapshot import routing_of
 from escalade.contracts.models import Contract
@@ -386,3 +386,81 @@ def finish_callback(request: HttpRequest, pk: int, payload: s.FinishIn) -> Any:
     except (AcdRefused, AcdInvalid) as exc:
         raise _acd_errors(exc) from exc
     return queries.callbacks(principal).get(pk=pk)
+
+
+# --- supervision: interval statistics, wallboard, staffing ------------------------------
+
+
+@router.get(
+    "/stats",
+    response=list[s.IntervalStatOut],
+    summary="Queue statistics per closed interval (15 or 30 minutes)",
+    auth=allow(*MANAGERS),
+)
+@paginate(LimitOffsetPagination)
+def list_stats(request: HttpRequest, filters: Query[s.StatsFilter]) -> Any:
+    if filters.length not in (15, 30):
+        raise HttpError(422, _("The interval length is 15 or 30 minutes."))
+    principal = current_principal(request)
+    rows = IntervalStat.objects.select_related("queue").filter(
+        queue__in=queries.queues(principal).values("pk"), length_minutes=filters.length
+    )
+    if filters.queue is not None:
+        rows = rows.filter(queue_id=filters.queue)
+    if filters.since is not None:
+        rows = rows.filter(interval_start__gte=filters.since)
+    if filters.until is not None:
+        rows = rows.filter(interval_start__lt=filters.until)
+    return rows.order_by("interval_start", "queue__name")
+
+
+@router.get(
+    "/wallboard",
+    response=s.WallboardOut,
+    summary="Per queue and site: calls waiting, today's service, agents by state",
+    auth=allow(*MANAGERS),
+)
+def wallboard(request: HttpRequest, site: int | None = None, queue: int | None = None) -> Any:
+    return boards.build(current_principal(request), site_id=site, queue_id=queue).as_dict()
+
+
+@router.post(
+    "/staffing",
+    response=s.StaffingOut,
+    summary="Agents required per interval (Erlang C, or Erlang A with a patience)",
+    auth=allow(*MANAGERS),
+)
+def staffing_api(request: HttpRequest, payload: s.StaffingIn) -> Any:
+    handle = payload.handle_seconds
+    threshold = payload.target_seconds
+    if payload.queue_id is not None:
+        queue = _queue(request, payload.queue_id)
+        handle = handle if handle is not None else staffing.queue_handle_seconds(queue)
+        threshold = threshold if threshold is not None else staffing.queue_threshold(queue)
+    if handle is None:
+        raise HttpError(422, _("Give the average handle time, or a queue."))
+    threshold = 20.0 if threshold is None else threshold
+    try:
+        rows = staffing.compute(
+            intervals=[
+                staffing.IntervalIn(label=item.label or str(index), calls=item.calls)
+                for index, item in enumerate(payload.intervals, start=1)
+            ],
+            length_minutes=payload.length_minutes,
+            handle_seconds=handle,
+            target_percent=payload.target_percent,
+            target_seconds=threshold,
+            shrinkage_percent=payload.shrinkage_percent,
+            patience_seconds=payload.patience_seconds,
+        )
+    except staffing.StaffingError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return {
+        "length_minutes": payload.length_minutes,
+        "handle_seconds": handle,
+        "target_percent": payload.target_percent,
+        "target_seconds": threshold,
+        "shrinkage_percent": payload.shrinkage_percent,
+        "patience_seconds": payload.patience_seconds,
+        "intervals": [row.as_dict() for row in rows],
+    }

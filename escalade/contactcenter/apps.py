@@ -11,6 +11,7 @@ class ContactCenterConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django wants: the poller's module needs the loaded models.
-        from escalade.contactcenter.worker import AcdPoller
+        from escalade.contactcenter.worker import AcdPoller, IntervalStatsPoller
 
         register_poller(AcdPoller())
+        register_poller(IntervalStatsPoller())

@@ -530,3 +530,46 @@ class RoutingEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Routing events are append-only.")
         super().save(*args, **kwargs)
+
+
+class IntervalLength(models.IntegerChoices):
+    QUARTER = 15, _("15 minutes")
+    HALF_HOUR = 30, _("30 minutes")
+
+
+class IntervalStat(models.Model):
+    """One queue's figures over one closed interval, recomputed from ``RoutingEvent``.
+
+    Written by the ``acd-stats`` poller (``escalade.contactcenter.stats``) once the
+    interval is over; recomputing it gives the same row (upsert), so it may run twice.
+    """
+
+    queue = models.ForeignKey(
+        "network.Queue", on_delete=models.CASCADE, related_name="interval_stats"
+    )
+    interval_start = models.DateTimeField(_("interval start"))
+    length_minutes = models.PositiveSmallIntegerField(
+        _("length (minutes)"), choices=IntervalLength.choices
+    )
+    offered = models.PositiveIntegerField(_("offered"), default=0)
+    answered = models.PositiveIntegerField(_("answered"), default=0)
+    answered_within_sl = models.PositiveIntegerField(_("answered within service level"), default=0)
+    abandoned = models.PositiveIntegerField(_("abandoned"), default=0)
+    total_wait_seconds = models.FloatField(_("total wait of answered calls (s)"), default=0.0)
+    total_handle_seconds = models.FloatField(_("total talk time (s)"), default=0.0)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["interval_start", "queue_id", "length_minutes"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["queue", "interval_start", "length_minutes"],
+                name="intervalstat_unique_interval",
+            )
+        ]
+        indexes = [models.Index(fields=["length_minutes", "interval_start"])]
+        verbose_name = _("interval statistic")
+        verbose_name_plural = _("interval statistics")
+
+    def __str__(self) -> str:
+        return f"{self.queue_id} {self.interval_start:%Y-%m-%d %H:%M} ({self.length_minutes})"

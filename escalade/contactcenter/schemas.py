@@ -193,3 +193,112 @@ class FinishIn(Schema):
     outcome: Literal["done", "failed", "requested"] = Field(
         description="done, failed, or requested: try again later (keeps the place)"
     )
+
+
+# --- supervision -------------------------------------------------------------------------
+
+
+class IntervalStatOut(Schema):
+    queue_id: int
+    queue: str
+    interval_start: datetime
+    length_minutes: int
+    offered: int
+    answered: int
+    answered_within_sl: int
+    abandoned: int
+    total_wait_seconds: float
+    total_handle_seconds: float
+    service_level: float | None = Field(description="Answered within the threshold / answered")
+    average_speed_of_answer: float | None = Field(description="Mean wait of answered calls (s)")
+    abandon_rate: float | None = Field(description="Abandoned / offered")
+
+    @staticmethod
+    def resolve_queue(obj: Any) -> str:
+        return str(obj.queue.name)
+
+    @staticmethod
+    def resolve_service_level(obj: Any) -> float | None:
+        return obj.answered_within_sl / obj.answered if obj.answered else None
+
+    @staticmethod
+    def resolve_average_speed_of_answer(obj: Any) -> float | None:
+        return obj.total_wait_seconds / obj.answered if obj.answered else None
+
+    @staticmethod
+    def resolve_abandon_rate(obj: Any) -> float | None:
+        return obj.abandoned / obj.offered if obj.offered else None
+
+
+class StatsFilter(Schema):
+    queue: int | None = None
+    length: int = Field(30, description="15 or 30 (minutes)")
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AgentsByState(Schema):
+    available: int
+    on_call: int
+    wrap_up: int
+    not_ready: int
+    logged_out: int
+
+
+class WallboardRowOut(Schema):
+    id: int | None = Field(description="The queue (none for a site's total)")
+    name: str
+    site_id: int | None
+    site: str
+    waiting: int
+    longest_wait_seconds: int
+    offered_today: int
+    answered_today: int
+    abandoned_today: int
+    service_level_today: float | None
+    asa_today_seconds: float | None
+    abandon_rate_today: float | None
+    agents: AgentsByState
+
+
+class WallboardOut(Schema):
+    at: datetime
+    queues: list[WallboardRowOut]
+    sites: list[WallboardRowOut]
+
+
+class StaffingIntervalIn(Schema):
+    label: str = Field("", max_length=20, description='The interval, e.g. "09:00"')
+    calls: float = Field(ge=0, le=1_000_000, description="Calls forecast in the interval")
+
+
+class StaffingIn(Schema):
+    queue_id: int | None = Field(None, description="Fills handle time and threshold if absent")
+    length_minutes: Literal[15, 30] = 30
+    intervals: list[StaffingIntervalIn] = Field(min_length=1, max_length=200)
+    handle_seconds: float | None = Field(None, gt=0, le=36000)
+    target_percent: float = Field(80, ge=0, le=100)
+    target_seconds: float | None = Field(None, ge=0, le=3600)
+    shrinkage_percent: float = Field(0, ge=0, lt=100)
+    patience_seconds: float | None = Field(None, gt=0, le=36000)
+
+
+class StaffingRowOut(Schema):
+    label: str
+    calls: float
+    agents: int
+    scheduled: int
+    service_level: float
+    average_speed_of_answer: float | None
+    occupancy: float
+    abandonment: float | None
+
+
+class StaffingOut(Schema):
+    length_minutes: int
+    handle_seconds: float
+    target_percent: float
+    target_seconds: float
+    shrinkage_percent: float
+    patience_seconds: float | None
+    intervals: list[StaffingRowOut]

@@ -6,4 +6,6 @@ app_name = "contactcenter"
 
 urlpatterns = [
     path("state/", views.agent_state, name="state"),
+    path("wallboard/", views.wallboard, name="wallboard"),
+    path("staffing/", views.staffing_page, name="staffing"),
 ]

@@ -25,10 +25,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from escalade.contactcenter import boards, queries, staffing
 from escalade.contactcenter.host import AcdInvalid, AcdRefused
 from escalade.contactcenter.models import MANUAL_REASONS, AcdState, AgentPresence
 from escalade.contactcenter.service import service
-from escalade.core.roles import STAFF_ROLES
+from escalade.core.roles import STAFF_ROLES, Role
 from escalade.core.rules import page_principal
 from escalade.network.models import Agent
 
@@ -136,3 +137,70 @@ def agent_state(request: HttpRequest) -> HttpResponse:
         request, _("You are now: %(state)s.") % {"state": presence.get_state_display()}
     )
     return redirect(target or "contactcenter:state")
+
+
+# --- supervision: the wallboard and the staffing calculator -----------------------------
+
+MANAGER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
+# Seconds between two refreshes of the wallboard's fragment (wallboard.js).
+WALLBOARD_REFRESH_SECONDS = 5
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_http_methods(["GET"])
+def wallboard(request: HttpRequest) -> HttpResponse:
+    """Per queue and site: who waits, today's service, agents by state. ``?fragment=1``
+    returns the board alone, which ``wallboard.js`` fetches every few seconds."""
+    principal = page_principal(request, MANAGER_ROLES)
+    site_id, queue_id = _int_param(request, "site"), _int_param(request, "queue")
+    board = boards.build(principal, site_id=site_id, queue_id=queue_id)
+    all_queues = boards.board_queues(principal)
+    sites = sorted(
+        {(q.site_id, q.site.name) for q in all_queues if q.site is not None},
+        key=lambda pair: pair[1],
+    )
+    context = {
+        "board": board,
+        "labels": boards.state_labels(),
+        "states": boards.BOARD_STATES,
+        "sites": sites,
+        "queues": all_queues,
+        "site_id": site_id,
+        "queue_id": queue_id,
+        "refresh_seconds": WALLBOARD_REFRESH_SECONDS,
+        "page_name": "wallboard",
+    }
+    if request.GET.get("fragment"):
+        return render(request, "contactcenter/wallboard_board.html", context)
+    return render(request, "contactcenter/wallboard.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staffing_page(request: HttpRequest) -> HttpResponse:
+    """The staffing calculator: a form in, agents required per interval out."""
+    principal = page_principal(request, MANAGER_ROLES)
+    queues = queries.queues(principal)
+    rows = None
+    error = ""
+    if request.method == "POST":
+        form = staffing.StaffingForm(request.POST, queues=queues)
+        if form.is_valid():
+            try:
+                rows = form.result()
+            except staffing.StaffingError as exc:
+                error = str(exc)
+    else:
+        form = staffing.StaffingForm(queues=queues)
+    status = 200 if request.method == "GET" or rows is not None else 422
+    return render(
+        request,
+        "contactcenter/staffing.html",
+        {"form": form, "rows": rows, "error": error, "page_name": "staffing"},
+        status=status,
+    )

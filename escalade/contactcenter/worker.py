@@ -10,6 +10,7 @@ reserved callbacks are taken one worker at a time.
 from datetime import datetime
 
 from escalade.contactcenter.service import service
+from escalade.contactcenter.stats import close_intervals
 from escalade.core.worker import Poller
 
 
@@ -20,3 +21,15 @@ class AcdPoller(Poller):
 
     def run_once(self, now: datetime) -> int:
         return service.tick(now) + service.dial_reserved_callbacks(now)
+
+
+class IntervalStatsPoller(Poller):
+    """Closes the finished 15- and 30-minute intervals into ``IntervalStat`` rows."""
+
+    name = "acd-stats"
+    interval_seconds = 30.0
+    # Never "a full batch": one run closes every finished interval.
+    batch_size = 1_000_000_000
+
+    def run_once(self, now: datetime) -> int:
+        return close_intervals(now)

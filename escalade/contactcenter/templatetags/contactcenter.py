@@ -23,3 +23,22 @@ def agent_state_control(context: template.Context) -> SafeString:
         control_context(principal.agent_id, request=request),
         request=request,
     )
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.834 → "83 %"; no figure → "—"."""
+    if value is None:
+        return "—"
+    return f"{round(value * 100)} %"
+
+
+@register.filter
+def seconds(value: float | None) -> str:
+    """Seconds as m:ss (h:mm:ss past an hour); no figure → "—"."""
+    if value is None:
+        return "—"
+    total = round(value)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
