@@ -1,5 +1,6 @@
 """REST routes of incidents: intake, work, escalation, timeline, SLA events, routing rules."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +37,12 @@ MANAGERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 def _writable(request: HttpRequest, pk: int) -> Incident:
     return get_object_or_404(queries.writable_incidents(current_principal(request)), pk=pk)
+
+
+def _act(request: HttpRequest, pk: int, action: Callable[..., Any], **fields: Any) -> Incident:
+    """Run one incident action on a case the caller may act on; answer with the case."""
+    action(actor=request.user, incident=_writable(request, pk), now=timezone.now(), **fields)
+    return _detail(request, pk)
 
 
 def _detail(request: HttpRequest, pk: int) -> Incident:
@@ -153,14 +160,13 @@ def account_timeline(request: HttpRequest, account_id: int) -> Any:
     "/{int:pk}/notes", response=s.IncidentDetailOut, summary="Add a note", auth=allow(*AGENTS)
 )
 def add_note(request: HttpRequest, pk: int, payload: s.NoteIn) -> Any:
-    lifecycle.do_add_note(
-        actor=request.user,
-        incident=_writable(request, pk),
+    return _act(
+        request,
+        pk,
+        lifecycle.do_add_note,
         body=payload.body,
         customer_visible=payload.customer_visible,
-        now=timezone.now(),
     )
-    return _detail(request, pk)
 
 
 @router.post(
@@ -170,14 +176,13 @@ def add_note(request: HttpRequest, pk: int, payload: s.NoteIn) -> Any:
     auth=allow(*AGENTS),
 )
 def add_diagnostic(request: HttpRequest, pk: int, payload: s.DiagnosticIn) -> Any:
-    lifecycle.do_add_diagnostic_step(
-        actor=request.user,
-        incident=_writable(request, pk),
+    return _act(
+        request,
+        pk,
+        lifecycle.do_add_diagnostic_step,
         step=payload.step,
         outcome=payload.outcome,
-        now=timezone.now(),
     )
-    return _detail(request, pk)
 
 
 @router.post(
@@ -187,14 +192,7 @@ def add_diagnostic(request: HttpRequest, pk: int, payload: s.DiagnosticIn) -> An
     auth=allow(*AGENTS),
 )
 def change_status(request: HttpRequest, pk: int, payload: s.StatusIn) -> Any:
-    lifecycle.do_change_status(
-        actor=request.user,
-        incident=_writable(request, pk),
-        status=payload.status,
-        note=payload.note,
-        now=timezone.now(),
-    )
-    return _detail(request, pk)
+    return _act(request, pk, lifecycle.do_change_status, status=payload.status, note=payload.note)
 
 
 @router.post(
@@ -221,14 +219,13 @@ def assign(request: HttpRequest, pk: int, payload: s.AssignIn) -> Any:
     auth=allow(*AGENTS),
 )
 def classify(request: HttpRequest, pk: int, payload: s.ClassifyIn) -> Any:
-    lifecycle.do_reclassify(
-        actor=request.user,
-        incident=_writable(request, pk),
+    return _act(
+        request,
+        pk,
+        lifecycle.do_reclassify,
         classification=payload.classification,
         bug_reference=payload.bug_reference,
-        now=timezone.now(),
     )
-    return _detail(request, pk)
 
 
 @router.post(
@@ -238,13 +235,7 @@ def classify(request: HttpRequest, pk: int, payload: s.ClassifyIn) -> Any:
     auth=allow(*AGENTS),
 )
 def resolve(request: HttpRequest, pk: int, payload: s.ResolveIn) -> Any:
-    lifecycle.do_resolve(
-        actor=request.user,
-        incident=_writable(request, pk),
-        summary=payload.summary,
-        now=timezone.now(),
-    )
-    return _detail(request, pk)
+    return _act(request, pk, lifecycle.do_resolve, summary=payload.summary)
 
 
 @router.post(
@@ -254,13 +245,7 @@ def resolve(request: HttpRequest, pk: int, payload: s.ResolveIn) -> Any:
     auth=allow(*AGENTS),
 )
 def reopen(request: HttpRequest, pk: int, payload: s.ReasonIn) -> Any:
-    lifecycle.do_reopen(
-        actor=request.user,
-        incident=_writable(request, pk),
-        reason=payload.reason,
-        now=timezone.now(),
-    )
-    return _detail(request, pk)
+    return _act(request, pk, lifecycle.do_reopen, reason=payload.reason)
 
 
 @router.post(
@@ -270,21 +255,14 @@ def reopen(request: HttpRequest, pk: int, payload: s.ReasonIn) -> Any:
     auth=allow(*AGENTS),
 )
 def close(request: HttpRequest, pk: int) -> Any:
-    lifecycle.do_close(actor=request.user, incident=_writable(request, pk), now=timezone.now())
-    return _detail(request, pk)
+    return _act(request, pk, lifecycle.do_close)
 
 
 @router.post(
     "/{int:pk}/cancel", response=s.IncidentDetailOut, summary="Cancel a case", auth=allow(*AGENTS)
 )
 def cancel(request: HttpRequest, pk: int, payload: s.ReasonIn) -> Any:
-    lifecycle.do_cancel(
-        actor=request.user,
-        incident=_writable(request, pk),
-        reason=payload.reason,
-        now=timezone.now(),
-    )
-    return _detail(request, pk)
+    return _act(request, pk, lifecycle.do_cancel, reason=payload.reason)
 
 
 @router.post(
@@ -294,15 +272,14 @@ def cancel(request: HttpRequest, pk: int, payload: s.ReasonIn) -> Any:
     auth=allow(*AGENTS),
 )
 def escalate(request: HttpRequest, pk: int, payload: s.EscalateIn) -> Any:
-    escalation.do_escalate(
-        actor=request.user,
-        incident=_writable(request, pk),
+    return _act(
+        request,
+        pk,
+        escalation.do_escalate,
         reason=payload.reason,
         queue_id=payload.queue_id,
         site_id=payload.site_id,
-        now=timezone.now(),
     )
-    return _detail(request, pk)
 
 
 @router.post(
@@ -312,13 +289,7 @@ def escalate(request: HttpRequest, pk: int, payload: s.EscalateIn) -> Any:
     auth=allow(*AGENTS),
 )
 def deescalate(request: HttpRequest, pk: int, payload: s.ReasonIn) -> Any:
-    escalation.do_deescalate(
-        actor=request.user,
-        incident=_writable(request, pk),
-        reason=payload.reason,
-        now=timezone.now(),
-    )
-    return _detail(request, pk)
+    return _act(request, pk, escalation.do_deescalate, reason=payload.reason)
 
 
 @router.get(
