@@ -102,7 +102,7 @@ for resource in (
     "/ledger/consume",
     response={201: s.EntryOut},
     summary="Use one unit of an allowance",
-    auth=allow(*MANAGERS),
+    auth=allow(*MANAGERS, vendor_only=True),
 )
 def consume(request: HttpRequest, payload: s.ConsumeIn) -> Any:
     entitlement = get_object_or_404(
@@ -121,7 +121,7 @@ def consume(request: HttpRequest, payload: s.ConsumeIn) -> Any:
     "/ledger/{int:pk}/refund",
     response={201: s.EntryOut},
     summary="Refund a used unit",
-    auth=allow(*MANAGERS),
+    auth=allow(*MANAGERS, vendor_only=True),
 )
 def refund(request: HttpRequest, pk: int, payload: s.RefundIn) -> Any:
     entry = get_object_or_404(queries.ledger(current_principal(request)), pk=pk)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -29,11 +29,17 @@ CreateAction = Callable[[Principal, Any, dict[str, Any]], models.Model]
 UpdateAction = Callable[[Principal, Any, models.Model, dict[str, Any]], models.Model]
 
 
+def _check_partner_owns(model: type[models.Model], principal: Principal, owner: Any) -> None:
+    """Partner staff change only records of their own organisation, nothing center-wide."""
+    has_owner = any(f.name == "organization" for f in model._meta.get_fields())
+    if not has_owner or owner != principal.organization_id:
+        raise PermissionDenied(_("You can only change records of your own organisation."))
+
+
 def _default_create(model: type[models.Model], many: Iterable[str]) -> CreateAction:
     def create(principal: Principal, actor: Any, data: dict[str, Any]) -> models.Model:
-        owner = data.get("organization_id")
-        if principal.is_partner_staff and owner is not None and owner != principal.organization_id:
-            raise PermissionDenied(_("You can only add records to your own organisation."))
+        if principal.is_partner_staff:
+            _check_partner_owns(model, principal, data.get("organization_id"))
         relations = {name: data.pop(name) for name in many if name in data}
         return do_create_record(actor=actor, model=model, data=data, many=relations)
 
@@ -44,6 +50,12 @@ def _default_update(many: Iterable[str]) -> UpdateAction:
     def update(
         principal: Principal, actor: Any, instance: models.Model, data: dict[str, Any]
     ) -> models.Model:
+        if principal.is_partner_staff:
+            _check_partner_owns(
+                type(instance), principal, getattr(instance, "organization_id", None)
+            )
+            if "organization_id" in data:
+                _check_partner_owns(type(instance), principal, data["organization_id"])
         relations = {name: data.pop(name) for name in many if name in data}
         return do_update_record(actor=actor, instance=instance, data=data, many=relations)
 
@@ -116,8 +128,13 @@ def register(router: Router, res: Resource) -> None:
         )
         def create_record(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
             principal = current_principal(request)
-            instance = create_action(principal, request.user, payload.dict())  # type: ignore[attr-defined]
-            return Status(201, get_object_or_404(scoped(request), pk=instance.pk))
+            with transaction.atomic():
+                instance = create_action(principal, request.user, payload.dict())  # type: ignore[attr-defined]
+                created = scoped(request).filter(pk=instance.pk).first()
+                if created is None:
+                    # Written outside what the caller may see: undo it, refuse.
+                    raise PermissionDenied(_("You may not create this record there."))
+            return Status(201, created)
 
     if res.update_in is not None:
         update_in = res.update_in

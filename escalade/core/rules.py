@@ -24,42 +24,50 @@ class AccessDenied(HttpError):
         super().__init__(403, message)
 
 
-def _admit(request: HttpRequest, user: Any, roles: frozenset[Role]) -> Any:
+def _admit(request: HttpRequest, user: Any, roles: frozenset[Role], vendor_only: bool) -> Any:
     principal = principal_for(user)
     if principal is None:
         raise AccessDenied(_("Your user has no role in Escalade; ask an administrator."))
     if principal.role not in roles:
         raise AccessDenied(_("Your role may not do this."))
+    if vendor_only and principal.is_partner_staff:
+        raise AccessDenied(_("Only the vendor's own staff may do this."))
     request.principal = principal  # type: ignore[attr-defined]
     return user
 
 
 class RoleTokenAuth(TokenAuth):
-    def __init__(self, roles: frozenset[Role]) -> None:
+    def __init__(self, roles: frozenset[Role], vendor_only: bool = False) -> None:
         super().__init__()
         self.roles = roles
+        self.vendor_only = vendor_only
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = super().authenticate(request, token)
-        return None if user is None else _admit(request, user, self.roles)
+        return None if user is None else _admit(request, user, self.roles, self.vendor_only)
 
 
 class RoleSessionAuth(ConsoleSessionAuth):
-    def __init__(self, roles: frozenset[Role]) -> None:
+    def __init__(self, roles: frozenset[Role], vendor_only: bool = False) -> None:
         super().__init__()
         self.roles = roles
+        self.vendor_only = vendor_only
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        return None if user is None else _admit(request, user, self.roles)
+        return None if user is None else _admit(request, user, self.roles, self.vendor_only)
 
 
-def allow(*roles: Role) -> list[Any]:
-    """The ``auth`` of an API route admitting only these roles."""
+def allow(*roles: Role, vendor_only: bool = False) -> list[Any]:
+    """The ``auth`` of an API route admitting only these roles.
+
+    ``vendor_only`` also shuts out partner (outsourcer) staff whatever their role:
+    for routes that see or change the whole center (telephony bridges, contracts).
+    """
     admitted = frozenset(roles)
     if not admitted:
         raise ValueError("A rule admits at least one role.")
-    return [RoleTokenAuth(admitted), RoleSessionAuth(admitted)]
+    return [RoleTokenAuth(admitted, vendor_only), RoleSessionAuth(admitted, vendor_only)]
 
 
 def allowed_roles(auth_callbacks: Iterable[Any]) -> frozenset[Role] | None:

@@ -10,12 +10,23 @@ from django.utils.translation import gettext as _
 from escalade.core.audit import record
 from escalade.core.principal import Principal
 from escalade.core.records import apply_fields, validate
-from escalade.network.models import Agent, AgentSkill, Skill
+from escalade.core.roles import Role
+from escalade.network.models import PARTNER_ROLES, Agent, AgentSkill, Skill
 
 
 def _check_organization(principal: Principal, organization_id: int) -> None:
     if principal.is_partner_staff and organization_id != principal.organization_id:
         raise PermissionDenied(_("You can only manage agents of your own organisation."))
+
+
+def _check_role(principal: Principal, role: str | None) -> None:
+    """Nobody hands out more power than they hold; partners stay partner roles."""
+    if role is None:
+        return
+    if role == Role.ADMINISTRATOR and principal.role != Role.ADMINISTRATOR:
+        raise PermissionDenied(_("Only an administrator may make someone an administrator."))
+    if principal.is_partner_staff and role not in PARTNER_ROLES:
+        raise PermissionDenied(_("Partner staff may only be partner agents or supervisors."))
 
 
 def _set_skills(agent: Agent, levels: list[dict[str, int]]) -> list[list[int]]:
@@ -37,6 +48,7 @@ def _set_skills(agent: Agent, levels: list[dict[str, int]]) -> list[list[int]]:
 def do_create_agent(*, principal: Principal, actor: Any, data: dict[str, Any]) -> Agent:
     """Create the agent with its sign-in user; without a password the user cannot sign in yet."""
     _check_organization(principal, data["organization_id"])
+    _check_role(principal, data.get("role"))
     user_model = get_user_model()
     with transaction.atomic():
         username = data.pop("username")
@@ -74,6 +86,7 @@ def do_update_agent(
 ) -> Agent:
     if "organization_id" in data:
         _check_organization(principal, data["organization_id"])
+    _check_role(principal, data.get("role"))
     with transaction.atomic():
         user_fields: dict[str, Any] = {
             k: data.pop(k) for k in ("first_name", "last_name", "email") if k in data

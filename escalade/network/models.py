@@ -258,6 +258,10 @@ class Skill(models.Model):
         return f"{self.kind}:{self.code}"
 
 
+# The roles an outsourcer's people may hold: never internal, engineering or admin ones.
+PARTNER_ROLES = frozenset({Role.PARTNER_AGENT, Role.SUPERVISOR})
+
+
 class Team(models.Model):
     organization = models.ForeignKey(
         SupportOrganization, on_delete=models.PROTECT, related_name="teams"
@@ -278,6 +282,10 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.site is not None and self.site.organization_id != self.organization_id:
+            raise ValidationError({"site": _("The site belongs to another organisation.")})
 
 
 class Queue(models.Model):
@@ -339,6 +347,16 @@ class Agent(models.Model):
             raise ValidationError({"role": _("An agent cannot have the customer role.")})
         if self.site is not None and self.site.organization_id != self.organization_id:
             raise ValidationError({"site": _("The site belongs to another organisation.")})
+        if self.team is not None and self.team.organization_id != self.organization_id:
+            raise ValidationError({"team": _("The team belongs to another organisation.")})
+        if (
+            self.organization_id is not None
+            and self.organization.is_partner
+            and self.role not in PARTNER_ROLES
+        ):
+            raise ValidationError(
+                {"role": _("Partner staff may only be partner agents or supervisors.")}
+            )
 
 
 class AgentSkill(models.Model):

@@ -64,7 +64,7 @@ def _route_answer(call: Call, wait: float | None) -> dict[str, Any]:
         "(`wait`, null when nobody who may take the call is logged in). Asking again for "
         "the same `callId` answers where the call is now."
     ),
-    auth=allow(*BRIDGES),
+    auth=allow(*BRIDGES, vendor_only=True),
 )
 def route_request(request: HttpRequest, payload: s.RouteRequestIn) -> Any:
     queue = Queue.objects.filter(name=payload.queue).first()

@@ -143,7 +143,7 @@ def _known_call(call_id: str) -> Call:
         "(`answeringNumber` or `user`); `hangup` ends the call with its `cause`. The same "
         "event of the same call again answers `status: duplicate` and changes nothing."
     ),
-    auth=allow(*BRIDGES),
+    auth=allow(*BRIDGES, vendor_only=True),
     openapi_extra=s.CTI_OPENAPI,
 )
 def cti_event(request: HttpRequest) -> Any:

@@ -122,7 +122,7 @@ def _raw(payload: Schema) -> dict[str, Any]:
         "`failed_agent` ask again when the agent rung did not answer; the same request "
         "again gets the same answer."
     ),
-    auth=allow(*BRIDGES),
+    auth=allow(*BRIDGES, vendor_only=True),
 )
 def route(request: HttpRequest, payload: RouteIn) -> Any:
     try:
@@ -171,7 +171,7 @@ def route(request: HttpRequest, payload: RouteIn) -> Any:
         "busy, 487 cancel, 408/480 no answer…). 404 for a call that did not come through "
         "the route point, 409 when the event does not fit the call's state."
     ),
-    auth=allow(*BRIDGES),
+    auth=allow(*BRIDGES, vendor_only=True),
 )
 def dialog(request: HttpRequest, payload: DialogIn) -> Any:
     try:
@@ -214,7 +214,7 @@ def dialog(request: HttpRequest, payload: DialogIn) -> Any:
         "unchanged. `reject`: answer the REFER with `code` (404 unknown target, 403 refused "
         "by the ACD, 481 ended call)."
     ),
-    auth=allow(*BRIDGES),
+    auth=allow(*BRIDGES, vendor_only=True),
 )
 def refer(request: HttpRequest, payload: ReferIn) -> Any:
     try:

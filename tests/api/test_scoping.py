@@ -1,5 +1,6 @@
 """What each role sees: partners their own standard accounts, customers their own account."""
 
+import json
 from collections.abc import Callable
 
 from django.test import Client
@@ -86,10 +87,55 @@ def test_a_partner_supervisor_cannot_hire_agents_for_another_organisation(
 
     assert response.status_code == 403
     assert "own organisation" in response.json()["detail"]
-    own = {**payload, "organization_id": world.callwave.pk}
+    own = {**payload, "organization_id": world.callwave.pk, "role": "partner_agent"}
     assert (
         client.post("/api/network/agents", own, content_type="application/json").status_code == 201
     )
+
+
+def test_a_partner_supervisor_cannot_hand_out_power_or_touch_contracts(world: World) -> None:
+    boss = make_agent(
+        "bruno.boss", organization=world.callwave, tier=world.tiers["L1"], role=Role.SUPERVISOR
+    )
+    client = Client()
+    client.force_login(boss.user)
+
+    def send(method: str, url: str, payload: dict[str, object]) -> int:
+        response = client.generic(method, url, json.dumps(payload), content_type="application/json")
+        return response.status_code
+
+    promote = send("PATCH", f"/api/network/agents/{boss.pk}", {"role": "administrator"})
+    grab = send(
+        "POST",
+        "/api/contracts/contracts",
+        {
+            "number": "C-GRAB",
+            "account_id": world.lumiere.pk,
+            "plan_id": world.business_plan.pk,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "l1_partner_id": world.callwave.pk,
+        },
+    )
+    gift = send(
+        "POST",
+        "/api/contracts/entitlements",
+        {
+            "contract_id": world.lumiere_contract.pk,
+            "name": "Free",
+            "allowance": 999,
+            "counted_severities": [1],
+        },
+    )
+    lookup = send(
+        "POST", "/api/cti/events", {"event": "newCall", "callId": "x1", "from": "+33612345678"}
+    )
+
+    assert (promote, grab, gift, lookup) == (403, 403, 403, 403)
+    boss.refresh_from_db()
+    assert boss.role == Role.SUPERVISOR
+    assert not Contract.objects.filter(number="C-GRAB").exists()
+    assert not world.lumiere_contract.entitlements.exists()
 
 
 def test_a_partner_sees_in_the_file_only_the_contracts_it_serves(
