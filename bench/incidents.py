@@ -56,9 +56,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+from bench.common import ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
+
 PG_DATABASE = "escalade_bench_incidents"
-PG_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
+PG_URL = pg_url(PG_DATABASE)
 TARGETS = {"incidents_per_s": 300, "p99_ms": 50, "sla_seconds": 5}
 SLA_INCIDENTS = 100_000
 WARMUP_SECONDS = 3.0
@@ -77,10 +78,6 @@ INSERT_COLUMNS = (
 DESCRIPTION = "Reported by the customer; logs attached to the email."
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 # --- Database -----------------------------------------------------------------------------
 
 
@@ -88,24 +85,12 @@ def sqlite_path(accounts: int) -> Path:
     return ROOT / "var" / "bench" / f"incidents-{accounts}.sqlite3"
 
 
-def recreate_postgres(*, drop: bool) -> None:
-    with psycopg.connect(PG_SERVER, autocommit=True) as server:
-        if drop:
-            server.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        exists = server.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]
-        ).fetchone()
-        if not exists:
-            log(f"Creating the PostgreSQL database {PG_DATABASE}")
-            server.execute(f"CREATE DATABASE {PG_DATABASE}")
-
-
 def configure(database: str, accounts: int) -> None:
     """Point Django (here and in the server) at the benchmark's database; before setup()."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "escalade.settings"
     os.environ.pop("ESCALADE_DEBUG", None)  # production settings: DEBUG off
     if database == "postgres":
-        recreate_postgres(drop=False)
+        ensure_postgres_database(PG_DATABASE)
         os.environ["DATABASE_URL"] = PG_URL
         os.environ.pop("ESCALADE_SQLITE_PATH", None)
     else:
@@ -131,7 +116,7 @@ def prepare(database: str, accounts: int, *, fresh: bool) -> None:
         log(f"Recreating the database (it holds {present:,} accounts, {accounts:,} wanted)")
         connection.close()
         if database == "postgres":
-            recreate_postgres(drop=True)
+            ensure_postgres_database(PG_DATABASE, drop=True)
         else:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{sqlite_path(accounts)}{suffix}").unlink(missing_ok=True)

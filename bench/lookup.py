@@ -27,22 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+from bench.common import ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
+
 PG_DATABASE = "escalade_bench"
-PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
+PG_URL = pg_url(PG_DATABASE)
 TARGETS = {"lookup_p99_ms": 5, "customer_file_p99_ms": 20}
 
 Op = Callable[[Any], object]
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # --- Database -----------------------------------------------------------------------------
@@ -52,24 +48,12 @@ def sqlite_path(scale: int) -> Path:
     return ROOT / "var" / "bench" / f"lookup-scale{scale}.sqlite3"
 
 
-def recreate_postgres(*, drop: bool) -> None:
-    with psycopg.connect(PG_SERVER, autocommit=True) as server:
-        if drop:
-            server.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        exists = server.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]
-        ).fetchone()
-        if not exists:
-            log(f"Creating the PostgreSQL database {PG_DATABASE}")
-            server.execute(f"CREATE DATABASE {PG_DATABASE}")
-
-
 def configure(database: str, scale: int) -> None:
     """Point Django at the benchmark's own database; must run before django.setup()."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "escalade.settings"
     os.environ["ESCALADE_DEBUG"] = "0"  # DEBUG keeps every query in memory
     if database == "postgres":
-        recreate_postgres(drop=False)
+        ensure_postgres_database(PG_DATABASE)
         os.environ["DATABASE_URL"] = PG_URL
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -97,7 +81,7 @@ def prepare(database: str, scale: int, seed: int) -> None:
         log(f"The database holds {present:,} accounts, not {expected:,}: recreating it")
         connection.close()
         if database == "postgres":
-            recreate_postgres(drop=True)
+            ensure_postgres_database(PG_DATABASE, drop=True)
         else:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{sqlite_path(scale)}{suffix}").unlink(missing_ok=True)

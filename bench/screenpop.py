@@ -31,24 +31,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+from bench.common import ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
+
 PG_DATABASE = "escalade_bench_screenpop"
-PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DATABASE}"
+PG_URL = pg_url(PG_DATABASE)
 REDIS_URL = "redis://127.0.0.1:6379/0"
 HOTLINE = "+33 1 70 36 00 00"
 LATE = 10.0  # seconds after the last call a pop may still arrive
 REQUEST_TIMEOUT = 15.0  # a CTI request slower than this counts as failed
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def configure(database: str, redis: bool, accounts: int) -> dict[str, str]:
@@ -60,10 +56,7 @@ def configure(database: str, redis: bool, accounts: int) -> dict[str, str]:
         "ESCALADE_LOG_LEVEL": "ERROR",
     }
     if database == "postgres":
-        with psycopg.connect(PG_SERVER, autocommit=True) as server:
-            found = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE])
-            if found.fetchone() is None:
-                server.execute(f"CREATE DATABASE {PG_DATABASE}")
+        ensure_postgres_database(PG_DATABASE)
         env["DATABASE_URL"] = PG_URL
     else:
         os.environ.pop("DATABASE_URL", None)

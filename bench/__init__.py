@@ -1,0 +1,1 @@
+"""One-command benchmarks; each prints one JSON line (see README.md)."""
