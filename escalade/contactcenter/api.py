@@ -60,14 +60,7 @@ def my_state(request: HttpRequest) -> Any:
     return service.presence(_own_agent(current_principal(request)))
 
 
-@router.put(
-    "/agents/me/state",
-    response=s.PresenceOut,
-    summary="Set my state: available, not ready (with a reason) or logged out",
-    auth=allow(*STAFF),
-)
-def set_my_state(request: HttpRequest, payload: s.StateIn) -> Any:
-    agent = _own_agent(current_principal(request))
+def _set_state(request: HttpRequest, agent: Agent, payload: s.StateIn) -> Any:
     try:
         return service.set_agent_state(
             agent=agent,
@@ -78,6 +71,17 @@ def set_my_state(request: HttpRequest, payload: s.StateIn) -> Any:
         )
     except (AcdRefused, AcdInvalid) as exc:
         raise _acd_errors(exc) from exc
+
+
+@router.put(
+    "/agents/me/state",
+    response=s.PresenceOut,
+    summary="Set my state: available, not ready (with a reason) or logged out",
+    auth=allow(*STAFF),
+)
+def set_my_state(request: HttpRequest, payload: s.StateIn) -> Any:
+    agent = _own_agent(current_principal(request))
+    return _set_state(request, agent, payload)
 
 
 @router.get(
@@ -103,16 +107,7 @@ def set_state(request: HttpRequest, agent_id: int, payload: s.StateIn) -> Any:
     if principal.is_partner_staff:
         agents = agents.filter(organization_id=principal.organization_id)
     agent = get_object_or_404(agents, pk=agent_id)
-    try:
-        return service.set_agent_state(
-            agent=agent,
-            state=payload.state,
-            reason=payload.reason,
-            extension=payload.extension,
-            actor=request.user,
-        )
-    except (AcdRefused, AcdInvalid) as exc:
-        raise _acd_errors(exc) from exc
+    return _set_state(request, agent, payload)
 
 
 # --- queues ------------------------------------------------------------------------------
