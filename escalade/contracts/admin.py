@@ -1,7 +1,4 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from escalade.contracts.models import (
     Contract,
@@ -10,6 +7,7 @@ from escalade.contracts.models import (
     ServicePlan,
     ServiceTarget,
 )
+from escalade.core.admin import ReadOnlyAdmin
 
 
 class TargetInline(admin.TabularInline[ServiceTarget, ServicePlan]):
@@ -39,17 +37,8 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
 
 
 @admin.register(EntitlementEntry)
-class LedgerAdmin(admin.ModelAdmin[EntitlementEntry]):
+class LedgerAdmin(ReadOnlyAdmin):
     """Read-only: the ledger changes through refund entries, made by the API."""
 
     list_display = ("occurred_at", "entitlement", "kind", "quantity", "reference", "actor")
     list_filter = ("kind",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

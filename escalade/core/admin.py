@@ -6,10 +6,8 @@ from django.http import HttpRequest
 from escalade.core.models import ApiToken, AuditEntry
 
 
-@admin.register(AuditEntry)
-class AuditAdmin(admin.ModelAdmin[AuditEntry]):
-    list_display = ("occurred_at", "actor", "action", "object_type", "object_id", "summary")
-    list_filter = ("action", "object_type")
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Logs and histories: written by actions only, never by hand in the admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -19,6 +17,12 @@ class AuditAdmin(admin.ModelAdmin[AuditEntry]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditAdmin(ReadOnlyAdmin):
+    list_display = ("occurred_at", "actor", "action", "object_type", "object_id", "summary")
+    list_filter = ("action", "object_type")
 
 
 @admin.register(ApiToken)

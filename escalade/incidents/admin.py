@@ -1,22 +1,7 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from escalade.core.admin import ReadOnlyAdmin
 from escalade.incidents.models import Incident, RoutingRule, SlaEvent, TierTarget, TimelineEntry
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Histories change only through the actions (console and API), never by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Incident)

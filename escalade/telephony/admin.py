@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from escalade.core.admin import ReadOnlyAdmin
 from escalade.telephony.models import Call, CallConnection, CallEvent
 
 
@@ -28,7 +29,7 @@ class EventInline(ReadOnlyInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin[Call]):
+class CallAdmin(ReadOnlyAdmin):
     """A log: calls are written by the telephony actions only."""
 
     list_display = ("started_at", "direction", "from_number", "account", "agent", "state", "cause")
@@ -37,12 +38,3 @@ class CallAdmin(admin.ModelAdmin[Call]):
     list_select_related = ("account", "agent__user")
     date_hierarchy = "started_at"
     inlines = (ConnectionInline, EventInline)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,8 +1,6 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from escalade.core.admin import ReadOnlyAdmin
 from escalade.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -16,7 +14,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin[WebhookEndpoint]):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     """A log: read it here, re-queue failures through the API."""
 
     list_display = (
@@ -32,12 +30,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     search_fields = ("event_id", "event")
     list_select_related = ("endpoint",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
