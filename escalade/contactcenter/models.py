@@ -21,8 +21,6 @@ or worker process may die without losing a waiting caller or an agent's state.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -31,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from escalade.core.appendonly import AppendOnlyModel
 from escalade.engines.acd import AcdError, AgentState, OverflowStep, Queue, Strategy
 
 
@@ -486,8 +485,10 @@ class EventKind(models.TextChoices):
     AGENT_STATE = "agent_state", _("Agent state")
 
 
-class RoutingEvent(models.Model):
+class RoutingEvent(AppendOnlyModel):
     """What the ACD did, when (append-only): the source of interval statistics."""
+
+    append_only_message = "Routing events are append-only."
 
     at = models.DateTimeField()
     kind = models.CharField(max_length=12, choices=EventKind.choices)
@@ -525,11 +526,6 @@ class RoutingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.contact_key} {self.at:%H:%M:%S}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Routing events are append-only.")
-        super().save(*args, **kwargs)
 
 
 class IntervalLength(models.IntegerChoices):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from escalade.core.appendonly import AppendOnlyModel
 from escalade.engines import entitlements as engine
 from escalade.engines.business_time import Calendar
 from escalade.network.models import BusinessCalendar, SupportOrganization
@@ -203,8 +203,11 @@ class EntryKind(models.TextChoices):
     REFUND = engine.EntryKind.REFUND.value, _("Refunded")
 
 
-class EntitlementEntry(models.Model):
+class EntitlementEntry(AppendOnlyModel):
     """One line of the append-only allowance ledger. Corrections are new refund lines."""
+
+    append_only_message = "The entitlement ledger is append-only."
+    deletable = False
 
     entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
@@ -228,14 +231,6 @@ class EntitlementEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} {self.entitlement}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("The entitlement ledger is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("The entitlement ledger is append-only.")
 
     def to_engine(self) -> engine.LedgerEntry:
         return engine.LedgerEntry(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from escalade.core.appendonly import AppendOnlyModel
 
-class AuditEntry(models.Model):
+
+class AuditEntry(AppendOnlyModel):
     """One write done through an action: who, when, what. Never edited."""
+
+    append_only_message = "Audit entries are append-only."
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -35,11 +38,6 @@ class AuditEntry(models.Model):
         return (
             f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
         )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Audit entries are append-only.")
-        super().save(*args, **kwargs)
 
 
 TOKEN_PREFIX = "esc_"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -11,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from escalade.contracts.models import Channel
+from escalade.core.appendonly import AppendOnlyModel
 
 
 class Status(models.TextChoices):
@@ -163,8 +162,10 @@ class Incident(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
-class StatusChange(models.Model):
+class StatusChange(AppendOnlyModel):
     """The status history the SLA clocks are computed from. Never edited."""
+
+    append_only_message = "The status history is append-only."
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="status_changes")
     at = models.DateTimeField(default=timezone.now)
@@ -180,11 +181,6 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("The status history is append-only.")
-        super().save(*args, **kwargs)
 
 
 class Direction(models.TextChoices):
@@ -245,8 +241,11 @@ class EntryKind(models.TextChoices):
     PORTAL = "portal", _("Portal")
 
 
-class TimelineEntry(models.Model):
+class TimelineEntry(AppendOnlyModel):
     """One step on the chronological, append-only timeline of an incident and its customer."""
+
+    append_only_message = "The timeline is append-only."
+    deletable = False
 
     account = models.ForeignKey(
         "customers.Account", on_delete=models.CASCADE, related_name="timeline"
@@ -275,14 +274,6 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("The timeline is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("The timeline is append-only.")
 
 
 class SlaEventKind(models.TextChoices):

@@ -10,11 +10,12 @@ and ignored, so a bridge may retry as often as it likes.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from escalade.core.appendonly import AppendOnlyModel
 
 
 class Direction(models.TextChoices):
@@ -203,8 +204,10 @@ class EventKind(models.TextChoices):
     INCIDENT = "incident", _("Incident attached")
 
 
-class CallEvent(models.Model):
+class CallEvent(AppendOnlyModel):
     """One event received about a call, as it came (append-only)."""
+
+    append_only_message = "Call events are append-only."
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
@@ -227,8 +230,3 @@ class CallEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Call events are append-only.")
-        super().save(*args, **kwargs)
