@@ -118,6 +118,12 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Parameters bound by the server let psycopg prepare the statements a connection runs
+    # again and again: PostgreSQL then plans the many-join reads once, not per request.
+    if env_flag("ESCALADE_PG_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=2
+        )
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "ESCALADE_TEST_DATABASE", "escalade_test"
     )
@@ -167,6 +173,10 @@ INCIDENT_NUMBER_PREFIX = os.environ.get("ESCALADE_INCIDENT_PREFIX", "INC-")
 INCIDENT_CANCEL_GRACE_MINUTES = int(os.environ.get("ESCALADE_CANCEL_GRACE_MINUTES", "60"))
 # A partner that escalates a case keeps read access to it.
 PARTNER_KEEPS_ESCALATED_ACCESS = env_flag("ESCALADE_PARTNER_KEEPS_ACCESS", True)
+
+# Small reference tables (tiers, routing rules, targets, webhook endpoints) are kept per
+# process this long; a change made in another process applies within it.
+REFERENCE_CACHE_SECONDS = float(os.environ.get("ESCALADE_REFERENCE_CACHE_SECONDS", "10"))
 
 # Live events (screen pop): in memory for one process; Redis when several processes serve.
 REDIS_URL = os.environ.get("ESCALADE_REDIS_URL", "")

@@ -5,6 +5,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from escalade.core.refcache import clear_all
 from escalade.core.roles import Role
 from tests.factories import World, build_world
 
@@ -12,6 +13,12 @@ from tests.factories import World, build_world
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_copies() -> None:
+    # Each test's rows are rolled back: copies of them must not outlive it.
+    clear_all()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Reads of contracts, scoped, and the live status of a customer's contracts."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -87,15 +87,52 @@ def contract_statuses(contract_list: list[Contract], *, now: datetime) -> list[C
     return result
 
 
-def contract_terms(contract: Contract, *, now: datetime) -> engine.ContractTerms:
+def contract_terms(
+    contract: Contract, *, now: datetime, product_ids: frozenset[int] | None = None
+) -> engine.ContractTerms:
+    """The engine's view of a contract; ``product_ids`` when the caller already knows them."""
     return engine.ContractTerms(
         starts_on=contract.starts_on,
         ends_on=contract.ends_on,
         cancelled_on=contract.cancelled_on,
-        product_ids=frozenset(p.pk for p in contract.products.all()),
+        product_ids=(
+            product_ids
+            if product_ids is not None
+            else frozenset(p.pk for p in contract.products.all())
+        ),
         channels=frozenset(contract.plan.channels),
         calendar=contract.plan.engine_calendar(first_year=now.year - 1, last_year=now.year + 1),
     )
+
+
+def ledger_in_period(
+    contract: Contract, entitlements: list[Entitlement], now: datetime
+) -> list[engine.LedgerEntry]:
+    """The ledger lines that can count in these entitlements' current periods.
+
+    Consumes from the earliest current period start on, with the refunds of those
+    consumes: a contract's whole history need not be read to open one more case.
+    """
+    if not entitlements:
+        return []
+    today = local_date(now, contract.plan.calendar.time_zone)
+    start = min(
+        engine.period_window(
+            period=engine.Period(e.period),
+            contract_start=contract.starts_on,
+            contract_end=contract.ends_on,
+            on=today,
+        )[0]
+        for e in entitlements
+    )
+    # A day of margin: periods are local dates, the ledger is stored in UTC.
+    since = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("UTC"))
+    entries = EntitlementEntry.objects.filter(
+        Q(refunds__isnull=True) | Q(refunds__occurred_at__gte=since),
+        entitlement__in=entitlements,
+        occurred_at__gte=since,
+    )
+    return [entry.to_engine() for entry in entries]
 
 
 def local_date(now: datetime, time_zone: str) -> date:

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from escalade.contracts.eligibility import NO_CONTRACT, reason_messages
-from escalade.contracts.models import Contract, EntitlementEntry
-from escalade.contracts.queries import contract_terms, local_date
+from escalade.contracts.models import Contract
+from escalade.contracts.queries import contract_terms, ledger_in_period, local_date
 from escalade.core.audit import record
 from escalade.core.principal import Principal
 from escalade.core.roles import Role
@@ -21,10 +21,17 @@ from escalade.customers.queries import accounts
 from escalade.engines import entitlements as engine
 from escalade.incidents.consumption import applicable_entitlements, consume_units
 from escalade.incidents.events import emit_incident_event
-from escalade.incidents.models import Coverage, EntryKind, Incident, Status, StatusChange
+from escalade.incidents.models import (
+    Coverage,
+    EntryKind,
+    Incident,
+    Status,
+    StatusChange,
+    TimelineEntry,
+)
 from escalade.incidents.routing import first_tier, route
-from escalade.incidents.sla import Known, refresh_clocks
-from escalade.incidents.timeline import add_entry
+from escalade.incidents.sla import Known, clocks, raise_due, summarize
+from escalade.incidents.timeline import new_entry
 
 OVERRIDE_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR})
 
@@ -55,7 +62,7 @@ class IntakeRequest:
 
 
 def _licence(account: Account, request: IntakeRequest) -> Licence | None:
-    queryset = Licence.objects.filter(account=account).select_related("product")
+    queryset = Licence.objects.filter(account=account)
     if request.licence_id is not None:
         licence = queryset.filter(pk=request.licence_id).first()
     elif request.pid:
@@ -84,15 +91,10 @@ def _contact(
 
 def covering_contract(account: Account, product_id: int | None, now: datetime) -> Contract | None:
     """The contract that covers the product today, else the most recent one for it."""
-    contracts = list(
-        Contract.objects.filter(account=account)
-        .select_related("plan__calendar", "l1_partner")
-        .prefetch_related("products")
-        .order_by("-ends_on")
-    )
-    covering = [
-        c for c in contracts if product_id is None or product_id in {p.pk for p in c.products.all()}
-    ]
+    contracts = Contract.objects.filter(account=account).select_related("plan__calendar")
+    if product_id is not None:
+        contracts = contracts.filter(products=product_id)
+    covering = list(contracts.order_by("-ends_on"))
     for contract in covering:
         today = local_date(now, contract.plan.calendar.time_zone)
         if contract.starts_on <= today <= contract.ends_on and contract.cancelled_on is None:
@@ -109,11 +111,13 @@ def assess(
     if contract is None:
         return None, [], [NO_CONTRACT]
     entitlements = applicable_entitlements(contract.pk, severity)
-    entries = EntitlementEntry.objects.filter(entitlement__contract=contract)
     result = engine.check_eligibility(
-        contract=contract_terms(contract, now=now),
+        # The contract was chosen for this product: it covers it, whatever else it covers.
+        contract=contract_terms(
+            contract, now=now, product_ids=frozenset({product_id} if product_id else ())
+        ),
         entitlements=[e.to_engine() for e in entitlements],
-        entries=[entry.to_engine() for entry in entries],
+        entries=ledger_in_period(contract, entitlements, now),
         product_id=product_id if product_id is not None else -1,
         channel=channel,
         severity=severity,
@@ -164,7 +168,7 @@ def do_open_incident(
             product_id=licence.product_id if licence else None,
             language=contact.language if contact else account.language,
         )
-        incident = Incident.objects.create(
+        incident = Incident(
             title=request.title,
             description=request.description,
             account=account,
@@ -181,8 +185,15 @@ def do_open_incident(
             opened_by_organization_id=principal.organization_id,
             created_at=now,
         )
+        # Intake knows the whole history (one "new" change): the clocks and their summary
+        # go into the INSERT itself.
+        known = Known(history=[(now, Status.NEW.value)])
+        named = clocks(incident, now=now, known=known)
+        summarize(incident, named, now=now)
+        incident.save(force_insert=True)
         incident.number = f"{settings.INCIDENT_NUMBER_PREFIX}{incident.pk:07d}"
         incident.save(update_fields=["number"])
+        raise_due(incident, named, now=now, known=known)
         StatusChange.objects.create(
             incident=incident, at=now, to_status=Status.NEW, actor_id=getattr(actor, "pk", None)
         )
@@ -191,25 +202,27 @@ def do_open_incident(
             consumed = consume_units(
                 incident=incident, entitlements=entitlements, actor=actor, now=now
             )
-        add_entry(
-            incident=incident,
-            kind=EntryKind.INTAKE,
-            actor=actor,
-            at=now,
-            body=_intake_summary(request, coverage, reasons),
-            data={
-                "channel": request.channel,
-                "severity": request.severity,
-                "pid": licence.pid if licence else None,
-                "identity_verified": request.identity_verified,
-                "identity_method": request.identity_method,
-                "coverage": coverage,
-                "not_covered_reasons": reasons,
-                "queue": queue.name,
-            },
-        )
-        for entry in consumed:
-            add_entry(
+        entries = [
+            new_entry(
+                incident=incident,
+                kind=EntryKind.INTAKE,
+                actor=actor,
+                at=now,
+                body=_intake_summary(request, coverage, reasons),
+                data={
+                    "channel": request.channel,
+                    "severity": request.severity,
+                    "pid": licence.pid if licence else None,
+                    "identity_verified": request.identity_verified,
+                    "identity_method": request.identity_method,
+                    "coverage": coverage,
+                    "not_covered_reasons": reasons,
+                    "queue": queue.name,
+                },
+            )
+        ]
+        entries.extend(
+            new_entry(
                 incident=incident,
                 kind=EntryKind.ENTITLEMENT,
                 actor=actor,
@@ -217,13 +230,15 @@ def do_open_incident(
                 body=_("One unit of %(name)s used.") % {"name": entry.entitlement.name},
                 data={"entry_id": entry.pk, "kind": "consume"},
             )
+            for entry in consumed
+        )
+        TimelineEntry.objects.bulk_create(entries)
         record(
             actor=actor,
             action="open_incident",
             obj=incident,
             summary=f"Opened {incident.number} for {account} ({coverage})",
         )
-        refresh_clocks(incident, now=now, known=Known(history=[(now, Status.NEW.value)]))
         emit_incident_event("incident.opened", incident)
     return incident
 

@@ -13,7 +13,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from escalade.contracts.models import ServiceTarget
+from escalade.contracts.models import ServicePlan, ServiceTarget
+from escalade.core.refcache import Reference
 from escalade.engines import sla as engine
 from escalade.engines.business_time import Calendar
 from escalade.incidents.events import emit_incident_event
@@ -30,6 +31,16 @@ from escalade.incidents.timeline import add_entry
 
 PAUSES = frozenset({Status.PENDING_CUSTOMER.value})
 STOPS = frozenset({Status.RESOLVED.value, Status.CLOSED.value})
+
+
+SERVICE_TARGETS = Reference(
+    "service targets",
+    lambda: {(t.plan_id, t.severity): t for t in ServiceTarget.objects.all()},
+    (ServiceTarget, ServicePlan),
+)
+TIER_TARGETS = Reference(
+    "tier targets", lambda: {t.tier_id: t for t in TierTarget.objects.all()}, (TierTarget,)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +82,7 @@ def clocks(incident: Incident, *, now: datetime, known: Known | None = None) -> 
     if calendar is None or incident.contract is None:
         return []
     plan = incident.contract.plan
-    target = ServiceTarget.objects.filter(plan=plan, severity=incident.severity).first()
+    target = SERVICE_TARGETS.get().get((plan.pk, incident.severity))
     if target is None:
         return []
     history = (
@@ -114,7 +125,7 @@ def clocks(incident: Incident, *, now: datetime, known: Known | None = None) -> 
             ),
         )
     )
-    tier_target = TierTarget.objects.filter(tier_id=incident.tier_id).first()
+    tier_target = TIER_TARGETS.get().get(incident.tier_id)
     if tier_target is not None:
         last = (
             known.last_escalation
@@ -153,8 +164,40 @@ def refresh_clocks(
     Returns the events raised now (empty when they were raised before).
     """
     named = clocks(incident, now=now, known=known)
-    # Kept on the instance: the response of the action shows these same clocks.
+    raised = raise_due(incident, named, now=now, known=known)
+    summarize(incident, named, now=now)
+    incident.save(update_fields=["sla_due_at", "sla_check_at", "sla_state"])
+    return raised
+
+
+def summarize(incident: Incident, named: list[NamedClock], *, now: datetime) -> None:
+    """Set what is stored of the clocks (due, next check, state); the caller saves.
+
+    Kept on the instance too: the response of the action shows these same clocks.
+    """
     incident.computed_clocks = (now, named)  # type: ignore[attr-defined]
+    running = [c.clock for c in named if c.clock.state == engine.ClockState.RUNNING]
+    deadlines = [c.deadline for c in running if c.deadline is not None]
+    upcoming = [
+        instant
+        for c in running
+        for instant in (c.warn_at, c.deadline)
+        if instant is not None and instant > now
+    ]
+    incident.sla_due_at = min(deadlines) if deadlines else None
+    incident.sla_check_at = min(upcoming) if upcoming else None
+    if any(c.clock.breached for c in named):
+        incident.sla_state = "breached"
+    elif any(c.warned for c in running):
+        incident.sla_state = "warning"
+    else:
+        incident.sla_state = "ok"
+
+
+def raise_due(
+    incident: Incident, named: list[NamedClock], *, now: datetime, known: Known | None = None
+) -> list[SlaEvent]:
+    """Raise the warnings and breaches of these clocks that were not raised yet."""
     raised = []
     existing = (
         set(known.events)
@@ -172,23 +215,6 @@ def refresh_clocks(
             if event is not None:
                 raised.append(event)
                 existing.add((item.name, kind))
-    running = [c.clock for c in named if c.clock.state == engine.ClockState.RUNNING]
-    deadlines = [c.deadline for c in running if c.deadline is not None]
-    upcoming = [
-        instant
-        for c in running
-        for instant in (c.warn_at, c.deadline)
-        if instant is not None and instant > now
-    ]
-    incident.sla_due_at = min(deadlines) if deadlines else None
-    incident.sla_check_at = min(upcoming) if upcoming else None
-    if any(c.clock.breached for c in named):
-        incident.sla_state = "breached"
-    elif any(c.warned for c in running):
-        incident.sla_state = "warning"
-    else:
-        incident.sla_state = "ok"
-    incident.save(update_fields=["sla_due_at", "sla_check_at", "sla_state"])
     return raised
 
 

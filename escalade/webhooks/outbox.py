@@ -11,7 +11,16 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from escalade.core.refcache import Reference
 from escalade.webhooks.models import WebhookDelivery, WebhookEndpoint, is_event_name
+
+# Every action emits; endpoints change rarely. A new subscription applies in every process
+# within ``settings.REFERENCE_CACHE_SECONDS``.
+ACTIVE_ENDPOINTS = Reference(
+    "webhook endpoints",
+    lambda: list(WebhookEndpoint.objects.filter(is_active=True).only("pk", "events")),
+    (WebhookEndpoint,),
+)
 
 
 def emit(event: str, payload: dict[str, Any]) -> int:
@@ -26,17 +35,17 @@ def emit(event: str, payload: dict[str, Any]) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("emit() must be called inside the action's transaction.atomic().")
     # Few endpoints exist; filtering their event lists here works the same on every database.
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("pk", "events")
-        if endpoint.wants(event)
-    ]
+    endpoints = [endpoint for endpoint in ACTIVE_ENDPOINTS.get() if endpoint.wants(event)]
     if not endpoints:
         return 0
     now = timezone.now()
     WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            endpoint=endpoint, event=event, payload=payload, created_at=now, next_attempt_at=now
+            endpoint_id=endpoint.pk,
+            event=event,
+            payload=payload,
+            created_at=now,
+            next_attempt_at=now,
         )
         for endpoint in endpoints
     )

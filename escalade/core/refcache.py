@@ -1,0 +1,70 @@
+"""Per-process copies of the small reference tables that every request reads.
+
+Tiers, routing rules, queues, service and hand-off targets, webhook endpoints: a few
+hundred rows, edited a few times a month, read by every intake. Each process keeps a
+copy for ``settings.REFERENCE_CACHE_SECONDS``. Saving or deleting one of the watched
+models in this process drops the copy at once and again when the transaction commits,
+so an administrator's change applies at once where it was made and in every other
+process within those seconds.
+
+The copies are shared by the threads of a process: treat what ``get`` returns as
+read-only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+T = TypeVar("T")
+
+_ALL: list[Reference[Any]] = []
+
+
+class Reference(Generic[T]):
+    """One cached value, loaded by ``load`` and dropped when ``watched`` models change."""
+
+    def __init__(self, name: str, load: Callable[[], T], watched: tuple[type[models.Model], ...]):
+        self.name = name
+        self._load = load
+        self._value: T | None = None
+        self._loaded_at = 0.0
+        self._generation = 0
+        for model in watched:
+            for signal in (post_save, post_delete):
+                signal.connect(self._changed, sender=model, weak=False)
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(self._changed, sender=field.remote_field.through, weak=False)
+        _ALL.append(self)
+
+    def get(self) -> T:
+        value, loaded_at = self._value, self._loaded_at
+        if value is not None and time.monotonic() - loaded_at < settings.REFERENCE_CACHE_SECONDS:
+            return value
+        generation = self._generation
+        value = self._load()
+        # A change made while loading must not be hidden behind the copy read before it.
+        if generation == self._generation:
+            self._value, self._loaded_at = value, time.monotonic()
+        return value
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._value = None
+
+    def _changed(self, **_kwargs: Any) -> None:
+        self.clear()
+        # Reads inside the still-open transaction may reload the new rows: drop them again
+        # once it commits, so other requests of this process load what was committed.
+        transaction.on_commit(self.clear)
+
+
+def clear_all() -> None:
+    """Drop every copy (tests do between cases; data loaded in bulk skips the signals)."""
+    for reference in _ALL:
+        reference.clear()
