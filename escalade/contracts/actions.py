@@ -38,7 +38,7 @@ def do_consume(
     with transaction.atomic():
         # The row lock serialises two agents taking the last unit at the same moment.
         locked = (
-            Entitlement.objects.select_for_update()
+            Entitlement.objects.select_for_update(of=("self",))
             .select_related("contract__plan__calendar")
             .get(pk=entitlement.pk)
         )

@@ -14,7 +14,9 @@ from escalade.contracts.models import (
     ServiceTarget,
 )
 from escalade.core.principal import Principal
+from escalade.core.refcache import Reference
 from escalade.engines import entitlements as engine
+from escalade.network.models import BusinessCalendar
 
 # Premier accounts are handled internally from L1: no partner ever sees them.
 PREMIER = "premier"
@@ -27,6 +29,23 @@ def visible(principal: Principal) -> Q:
     if principal.is_partner_staff:
         return Q(l1_partner_id=principal.organization_id) & ~Q(account__segment=PREMIER)
     return Q()
+
+
+# Every intake reads its contract's plan and calendar; a handful of plans exist.
+PLANS = Reference(
+    "service plans",
+    lambda: {plan.pk: plan for plan in ServicePlan.objects.select_related("calendar")},
+    (ServicePlan, BusinessCalendar),
+)
+
+
+def with_plan(contract: Contract) -> Contract:
+    """The contract with its plan and calendar from the per-process copy (read-only)."""
+    plan = PLANS.get().get(contract.plan_id)
+    if plan is None:  # created in another process a moment ago
+        plan = ServicePlan.objects.select_related("calendar").get(pk=contract.plan_id)
+    contract.plan = plan
+    return contract
 
 
 def contracts(principal: Principal) -> QuerySet[Contract]:

@@ -1,34 +1,67 @@
 """API authentication: bearer tokens for integrations, the session for the web console."""
 
+import copy
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from escalade.core.models import ApiToken, hash_token
+from escalade.core.refcache import Keyed
+
+
+def _load_user(user_id: int) -> Any:
+    # The principal needs the agent, its organisation and site: one query for all.
+    return (
+        get_user_model()
+        .objects.select_related("agent__organization", "agent__site", "contact__account")
+        .filter(pk=user_id, is_active=True)
+        .first()
+    )
+
+
+# Integrations call with the same few tokens all day: their users and profiles are kept per
+# process. The token itself is checked on every call, so a revoked token stops at once; a
+# deactivated user or a changed role applies everywhere within the reference lifetime.
+TOKEN_USERS: Keyed[int, Any] = Keyed(
+    "API token users",
+    _load_user,
+    (
+        "auth.User",
+        "network.Agent",
+        "network.SupportOrganization",
+        "network.Site",
+        "customers.Contact",
+        "customers.Account",
+    ),
+)
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer esc_…``; the token acts as its user."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        api_token = (
-            # The principal needs the agent, its organisation and site: one query for all.
-            ApiToken.objects.select_related(
-                "user", "user__agent__organization", "user__agent__site", "user__contact__account"
-            )
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
+        found = list(
+            ApiToken.objects.filter(
+                key_hash=hash_token(token), revoked_at__isnull=True
+            ).values_list("pk", "user_id", "last_used_at")[:1]
         )
-        if api_token is None:
+        if not found:
             return None
+        token_id, user_id, last_used_at = found[0]
+        kept = TOKEN_USERS.get(user_id)
+        if kept is None:
+            return None
+        # Each request gets its own copy: the kept one is shared by the process's threads.
+        user = copy.copy(kept)
         now = timezone.now()
         # Touch at most once a minute: a busy integration must not write on every call.
-        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
-        request.user = api_token.user
-        return api_token.user
+        if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        request.user = user
+        return user
 
 
 class ConsoleSessionAuth(SessionAuth):

@@ -22,24 +22,33 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
+K = TypeVar("K")
 
-_ALL: list[Reference[Any]] = []
+# A watched model is a class, or "app_label.ModelName" for one of a higher layer.
+Watched = tuple[type[models.Model] | str, ...]
+
+_ALL: list[Reference[Any] | Keyed[Any, Any]] = []
+
+
+def _watch(watched: Watched, changed: Callable[..., None]) -> None:
+    for model in watched:
+        for signal in (post_save, post_delete):
+            signal.connect(changed, sender=model, weak=False)
+        if not isinstance(model, str):
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(changed, sender=field.remote_field.through, weak=False)
 
 
 class Reference(Generic[T]):
     """One cached value, loaded by ``load`` and dropped when ``watched`` models change."""
 
-    def __init__(self, name: str, load: Callable[[], T], watched: tuple[type[models.Model], ...]):
+    def __init__(self, name: str, load: Callable[[], T], watched: Watched):
         self.name = name
         self._load = load
         self._value: T | None = None
         self._loaded_at = 0.0
         self._generation = 0
-        for model in watched:
-            for signal in (post_save, post_delete):
-                signal.connect(self._changed, sender=model, weak=False)
-            for field in model._meta.local_many_to_many:
-                m2m_changed.connect(self._changed, sender=field.remote_field.through, weak=False)
+        _watch(watched, self._changed)
         _ALL.append(self)
 
     def get(self) -> T:
@@ -61,6 +70,40 @@ class Reference(Generic[T]):
         self.clear()
         # Reads inside the still-open transaction may reload the new rows: drop them again
         # once it commits, so other requests of this process load what was committed.
+        transaction.on_commit(self.clear)
+
+
+class Keyed(Generic[K, T]):
+    """Copies of single rows by key (a user with their profile), loaded on first use.
+
+    ``load`` returns None for a key that does not exist; that answer is not kept.
+    """
+
+    def __init__(self, name: str, load: Callable[[K], T | None], watched: Watched):
+        self.name = name
+        self._load = load
+        self._values: dict[K, tuple[float, T]] = {}
+        self._generation = 0
+        _watch(watched, self._changed)
+        _ALL.append(self)
+
+    def get(self, key: K) -> T | None:
+        kept = self._values.get(key)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < settings.REFERENCE_CACHE_SECONDS:
+            return kept[1]
+        generation = self._generation
+        value = self._load(key)
+        if value is not None and generation == self._generation:
+            self._values[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._values = {}
+
+    def _changed(self, **_kwargs: Any) -> None:
+        self.clear()
         transaction.on_commit(self.clear)
 
 

@@ -10,23 +10,26 @@ from typing import Any
 from django.db.models import QuerySet
 
 from escalade.contracts.actions import remaining_for
-from escalade.contracts.models import Entitlement, EntitlementEntry, EntryKind
+from escalade.contracts.models import Contract, Entitlement, EntitlementEntry, EntryKind
 from escalade.incidents.models import Incident
 
 
-def applicable_entitlements(contract_id: int, severity: int) -> list[Entitlement]:
+def applicable_entitlements(contract: Contract, severity: int) -> list[Entitlement]:
     """The contract's entitlements counting this severity, locked in a fixed order.
 
     Locking in primary-key order means two agents opening incidents on the same
-    contract queue behind each other instead of deadlocking.
+    contract queue behind each other instead of deadlocking. Only the entitlement rows
+    are locked: the plan and calendar are shared by every contract.
     """
     locked = (
-        Entitlement.objects.select_for_update()
-        .filter(contract_id=contract_id)
-        .select_related("contract__plan__calendar")
+        Entitlement.objects.select_for_update(of=("self",))
+        .filter(contract_id=contract.pk)
         .order_by("pk")
     )
-    return [e for e in locked if severity in e.counted_severities]
+    applicable = [e for e in locked if severity in e.counted_severities]
+    for entitlement in applicable:
+        entitlement.contract = contract
+    return applicable
 
 
 def consume_units(

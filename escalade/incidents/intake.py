@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from escalade.contracts.eligibility import NO_CONTRACT, reason_messages
 from escalade.contracts.models import Contract
-from escalade.contracts.queries import contract_terms, ledger_in_period, local_date
+from escalade.contracts.queries import contract_terms, ledger_in_period, local_date, with_plan
 from escalade.core.audit import record
 from escalade.core.principal import Principal
 from escalade.core.roles import Role
@@ -91,10 +91,10 @@ def _contact(
 
 def covering_contract(account: Account, product_id: int | None, now: datetime) -> Contract | None:
     """The contract that covers the product today, else the most recent one for it."""
-    contracts = Contract.objects.filter(account=account).select_related("plan__calendar")
+    contracts = Contract.objects.filter(account=account)
     if product_id is not None:
         contracts = contracts.filter(products=product_id)
-    covering = list(contracts.order_by("-ends_on"))
+    covering = [with_plan(contract) for contract in contracts.order_by("-ends_on")]
     for contract in covering:
         today = local_date(now, contract.plan.calendar.time_zone)
         if contract.starts_on <= today <= contract.ends_on and contract.cancelled_on is None:
@@ -110,7 +110,7 @@ def assess(
     contract = covering_contract(account, product_id, now)
     if contract is None:
         return None, [], [NO_CONTRACT]
-    entitlements = applicable_entitlements(contract.pk, severity)
+    entitlements = applicable_entitlements(contract, severity)
     result = engine.check_eligibility(
         # The contract was chosen for this product: it covers it, whatever else it covers.
         contract=contract_terms(
