@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
+from escalade.core.compiled import CompiledQuery
 from escalade.core.models import ApiToken, hash_token
 from escalade.core.refcache import Keyed
 
@@ -36,6 +37,14 @@ TOKEN_USERS: Keyed[int, Any] = Keyed(
         "customers.Contact",
         "customers.Account",
     ),
+)
+
+
+LIVE_TOKEN = CompiledQuery(
+    lambda key_hash: ApiToken.objects.filter(key_hash=key_hash, revoked_at__isnull=True).only(
+        "pk", "user_id", "last_used_at"
+    ),
+    key_hash=str,
 )
 
 

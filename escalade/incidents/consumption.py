@@ -11,7 +11,17 @@ from django.db.models import QuerySet
 
 from escalade.contracts.actions import remaining_for
 from escalade.contracts.models import Contract, Entitlement, EntitlementEntry, EntryKind
+from escalade.core.compiled import CompiledQuery
 from escalade.incidents.models import Incident
+
+LOCKED_ENTITLEMENTS = CompiledQuery(
+    lambda contract: (
+        Entitlement.objects.select_for_update(of=("self",))
+        .filter(contract_id=contract)
+        .order_by("pk")
+    ),
+    contract=int,
+)
 
 
 def applicable_entitlements(contract: Contract, severity: int) -> list[Entitlement]:
@@ -21,11 +31,7 @@ def applicable_entitlements(contract: Contract, severity: int) -> list[Entitleme
     contract queue behind each other instead of deadlocking. Only the entitlement rows
     are locked: the plan and calendar are shared by every contract.
     """
-    locked = (
-        Entitlement.objects.select_for_update(of=("self",))
-        .filter(contract_id=contract.pk)
-        .order_by("pk")
-    )
+    locked = LOCKED_ENTITLEMENTS.run(contract=contract.pk)
     applicable = [e for e in locked if severity in e.counted_severities]
     for entitlement in applicable:
         entitlement.contract = contract
