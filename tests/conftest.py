@@ -7,6 +7,7 @@ from django.test import Client
 
 from escalade.core.refcache import clear_all
 from escalade.core.roles import Role
+from escalade.incidents.numbering import INCIDENT_IDS
 from tests.factories import World, build_world
 
 
@@ -19,6 +20,7 @@ def _fast_passwords(settings: pytest.FixtureRequest) -> None:
 def _fresh_reference_copies() -> None:
     # Each test's rows are rolled back: copies of them must not outlive it.
     clear_all()
+    INCIDENT_IDS.reset()
 
 
 @pytest.fixture

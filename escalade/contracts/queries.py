@@ -13,6 +13,7 @@ from escalade.contracts.models import (
     ServicePlan,
     ServiceTarget,
 )
+from escalade.core.compiled import CompiledQuery
 from escalade.core.principal import Principal
 from escalade.core.refcache import Reference
 from escalade.engines import entitlements as engine
@@ -124,6 +125,17 @@ def contract_terms(
     )
 
 
+LEDGER_SINCE = CompiledQuery(
+    lambda contract, since: EntitlementEntry.objects.filter(
+        Q(refunds__isnull=True) | Q(refunds__occurred_at__gte=since),
+        entitlement__contract_id=contract,
+        occurred_at__gte=since,
+    ),
+    contract=int,
+    since=datetime,
+)
+
+
 def ledger_in_period(
     contract: Contract, entitlements: list[Entitlement], now: datetime
 ) -> list[engine.LedgerEntry]:
@@ -146,12 +158,11 @@ def ledger_in_period(
     )
     # A day of margin: periods are local dates, the ledger is stored in UTC.
     since = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("UTC"))
-    entries = EntitlementEntry.objects.filter(
-        Q(refunds__isnull=True) | Q(refunds__occurred_at__gte=since),
-        entitlement__in=entitlements,
-        occurred_at__gte=since,
-    )
-    return [entry.to_engine() for entry in entries]
+    return [
+        entry.to_engine()
+        for entry in LEDGER_SINCE.run(contract=contract.pk, since=since)
+        if entry.entitlement_id in {e.pk for e in entitlements}
+    ]
 
 
 def local_date(now: datetime, time_zone: str) -> date:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models
@@ -24,18 +25,22 @@ M = TypeVar("M", bound=models.Model)
 # Values no real lookup uses; each stands for one named argument while compiling.
 _INT_MARKER = -7_340_000_000
 _TEXT_MARKER = "\x00escalade-marker-"
+_TIME_MARKER = datetime(1901, 2, 3, 4, 5, tzinfo=UTC)
+
+Slot = tuple[str, Callable[[Any], Any]] | None  # argument name and how the database takes it
 
 
 class CompiledQuery(Generic[M]):
     """``build(**markers)`` returns the queryset; ``run(**values)`` its rows for these values.
 
-    ``kinds`` names each argument's type (``int`` or ``str``), which picks its marker.
+    ``kinds`` names each argument's type (``int``, ``str`` or ``datetime``), which picks
+    its marker.
     """
 
     def __init__(self, build: Callable[..., models.QuerySet[M]], **kinds: type) -> None:
         self._build = build
         self._kinds = kinds
-        self._compiled: dict[str, tuple[models.QuerySet[M], str, list[str | None], list[Any]]] = {}
+        self._compiled: dict[str, tuple[models.QuerySet[M], str, list[Slot], list[Any]]] = {}
         self._lock = threading.Lock()
 
     def _markers(self) -> dict[str, Any]:
@@ -45,18 +50,30 @@ class CompiledQuery(Generic[M]):
                 markers[name] = _INT_MARKER - index
             elif kind is str:
                 markers[name] = f"{_TEXT_MARKER}{index}"
+            elif kind is datetime:
+                markers[name] = _TIME_MARKER + timedelta(seconds=index)
             else:
-                raise TypeError(f"{name}: only int and str arguments can be compiled.")
+                raise TypeError(f"{name}: only int, str and datetime arguments can be compiled.")
         return markers
 
-    def _compile(self, alias: str) -> tuple[models.QuerySet[M], str, list[str | None], list[Any]]:
+    def _compile(self, alias: str) -> tuple[models.QuerySet[M], str, list[Slot], list[Any]]:
+        ops = connections[alias].ops
+        by_value: dict[Any, Slot] = {}
         markers = self._markers()
-        by_value = {value: name for name, value in markers.items()}
+        for name, value in markers.items():
+            if isinstance(value, datetime):
+                # Some databases take datetimes as text: the marker is found in that form.
+                by_value[ops.adapt_datetimefield_value(value)] = (
+                    name,
+                    ops.adapt_datetimefield_value,
+                )
+            else:
+                by_value[value] = (name, _same)
         queryset = self._build(**markers)
         sql, params = queryset.query.get_compiler(alias).as_sql()
-        slots = [by_value.get(param) if isinstance(param, int | str) else None for param in params]
-        if set(slots) - {None} != set(markers):
-            missing = set(markers) - set(slots)
+        slots = [by_value.get(param) if _hashable(param) else None for param in params]
+        missing = set(markers) - {slot[0] for slot in slots if slot is not None}
+        if missing:
             raise ValueError(f"The compiled query does not use {sorted(missing)}.")
         return queryset, sql, slots, list(params)
 
@@ -68,7 +85,19 @@ class CompiledQuery(Generic[M]):
                 self._compiled[connections[using].vendor] = compiled
         queryset, sql, slots, constants = compiled
         params = [
-            values[slot] if slot is not None else constant
+            slot[1](values[slot[0]]) if slot is not None else constant
             for slot, constant in zip(slots, constants, strict=True)
         ]
         return list(queryset.model._default_manager.db_manager(using).raw(sql, params))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True

@@ -53,13 +53,13 @@ class Reference(Generic[T]):
 
     def get(self) -> T:
         value, loaded_at = self._value, self._loaded_at
-        if value is not None and time.monotonic() - loaded_at < settings.REFERENCE_CACHE_SECONDS:
+        if value is not None and _now() - loaded_at < settings.REFERENCE_CACHE_SECONDS:
             return value
         generation = self._generation
         value = self._load()
         # A change made while loading must not be hidden behind the copy read before it.
         if generation == self._generation:
-            self._value, self._loaded_at = value, time.monotonic()
+            self._value, self._loaded_at = value, _now()
         return value
 
     def clear(self) -> None:
@@ -89,7 +89,7 @@ class Keyed(Generic[K, T]):
 
     def get(self, key: K) -> T | None:
         kept = self._values.get(key)
-        now = time.monotonic()
+        now = _now()
         if kept is not None and now - kept[0] < settings.REFERENCE_CACHE_SECONDS:
             return kept[1]
         generation = self._generation
@@ -105,6 +105,10 @@ class Keyed(Generic[K, T]):
     def _changed(self, **_kwargs: Any) -> None:
         self.clear()
         transaction.on_commit(self.clear)
+
+
+def _now() -> float:
+    return time.monotonic()
 
 
 def clear_all() -> None:

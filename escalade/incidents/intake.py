@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from escalade.incidents.models import (
     StatusChange,
     TimelineEntry,
 )
+from escalade.incidents.numbering import INCIDENT_IDS, number_for
 from escalade.incidents.routing import first_tier, route
 from escalade.incidents.sla import Known, clocks, raise_due, summarize
 from escalade.incidents.timeline import new_entry
@@ -201,7 +201,10 @@ def do_open_incident(
             product_id=licence.product_id if licence else None,
             language=contact.language if contact else account.language,
         )
+        incident_id = INCIDENT_IDS.next_id()
         incident = Incident(
+            id=incident_id,
+            number=number_for(incident_id) if incident_id is not None else "",
             title=request.title,
             description=request.description,
             account=account,
@@ -224,8 +227,9 @@ def do_open_incident(
         named = clocks(incident, now=now, known=known)
         summarize(incident, named, now=now)
         incident.save(force_insert=True)
-        incident.number = f"{settings.INCIDENT_NUMBER_PREFIX}{incident.pk:07d}"
-        incident.save(update_fields=["number"])
+        if incident_id is None:
+            incident.number = number_for(incident.pk)
+            incident.save(update_fields=["number"])
         raise_due(incident, named, now=now, known=known)
         StatusChange.objects.create(
             incident=incident, at=now, to_status=Status.NEW, actor_id=getattr(actor, "pk", None)
