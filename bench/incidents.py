@@ -10,10 +10,11 @@ rules, ``--accounts`` accounts) and reuses it, creates an API token for the inte
 settings (``ESCALADE_DEBUG`` unset), as a subprocess.
 
 ``--clients`` threads then open incidents through ``POST /api/incidents`` for
-``--seconds`` (after a short warm-up that is not counted), each over its own
-``http.client`` connection: a random covered licence of a random account, one of the
-account's contacts, severity mostly 3-4, channel email or web, identity verified. Requests
-are drawn against each contract's remaining allowance, so "not covered" refusals stay rare.
+``--seconds`` (after a short warm-up that is not counted), each over its own lean
+HTTP/1.1 connection (``bench/load.py``: the clients' CPU is the server's loss): a random
+covered licence of a random account, one of the account's contacts, severity mostly 3-4,
+channel email or web, identity verified. Requests are drawn against each contract's
+remaining allowance, so "not covered" refusals stay rare.
 
 Baseline, in the same run: the same number of threads inserting an equivalent row into
 ``incidents_incident`` with one plain ``INSERT`` per statement through a raw database
@@ -33,7 +34,6 @@ import http.client
 import importlib.metadata
 import importlib.util
 import json
-import math
 import os
 import pstats
 import random
@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
 from bench.common import ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
+from bench.load import Connection, Tally, drive, percentile  # noqa: E402
 
 PG_DATABASE = "escalade_bench_incidents"
 PG_URL = pg_url(PG_DATABASE)
@@ -407,141 +408,28 @@ def machine_busy() -> tuple[float, float]:
 # --- Load ---------------------------------------------------------------------------------
 
 
-def percentile(sorted_ms: Sequence[float], share: float) -> float | None:
-    """Nearest-rank percentile, rounded; None without samples."""
-    if not sorted_ms:
-        return None
-    rank = max(1, math.ceil(share * len(sorted_ms)))
-    return round(sorted_ms[rank - 1], 2)
+def http_step(intakes: Intakes, token: str) -> Callable[[Tally, Any], None]:
+    headers = f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n".encode()
 
-
-@dataclass
-class Tally:
-    latencies_ms: list[float] = field(default_factory=list)
-    created: int = 0
-    not_covered: int = 0
-    errors: int = 0
-    warmup_errors: int = 0
-    samples: list[str] = field(default_factory=list)
-    last_end: float = 0.0
-
-    def merge(self, other: Tally) -> None:
-        self.latencies_ms += other.latencies_ms
-        self.created += other.created
-        self.not_covered += other.not_covered
-        self.errors += other.errors
-        self.warmup_errors += other.warmup_errors
-        self.samples += other.samples[: max(0, 5 - len(self.samples))]
-        self.last_end = max(self.last_end, other.last_end)
-
-
-def drive(
-    clients: int,
-    step: Callable[[Tally, Any], None],
-    open_state: Callable[[int], Any],
-    close_state: Callable[[Any], None],
-    *,
-    warmup: float,
-    seconds: float,
-    on_start: Callable[[], None] | None = None,
-) -> tuple[Tally, float, float]:
-    """Run ``step`` in ``clients`` threads: ``warmup`` uncounted, then ``seconds`` counted.
-
-    Returns the merged tally, the measured wall time and the client process's CPU seconds.
-    """
-    ready = threading.Barrier(clients + 1)
-    stop = threading.Event()
-    tallies = [Tally() for _ in range(clients)]
-    failures: list[BaseException] = []
-    timing: dict[str, float] = {}
-
-    def client(index: int) -> None:
-        try:
-            state = open_state(index)
-        except BaseException as error:
-            failures.append(error)
-            ready.abort()
-            return
-        try:
-            warm = Tally()
-            ready.wait()
-            while time.perf_counter() < timing["measure_from"] and not stop.is_set():
-                step(warm, state)
-            tally = tallies[index]
-            while time.perf_counter() < timing["measure_to"] and not stop.is_set():
-                step(tally, state)
-            tally.last_end = time.perf_counter()
-            tally.warmup_errors = warm.errors
-            tally.samples = (warm.samples + tally.samples)[:5]
-        except BaseException as error:  # reported by the main thread
-            failures.append(error)
-            stop.set()
-        finally:
-            close_state(state)
-
-    threads = [
-        threading.Thread(target=client, args=(i,), daemon=True, name=f"client-{i}")
-        for i in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    timing["measure_from"] = started + warmup
-    timing["measure_to"] = started + warmup + seconds
-    try:
-        ready.wait(timeout=60)
-    except threading.BrokenBarrierError:
-        stop.set()
-        raise failures[0] if failures else RuntimeError("the clients did not start") from None
-    while time.perf_counter() < timing["measure_from"]:
-        time.sleep(0.001)
-    cpu_before = time.process_time()
-    if on_start is not None:
-        on_start()
-    try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.2)
-    except BaseException:
-        stop.set()
-        raise
-    cpu = time.process_time() - cpu_before
-    if failures:
-        raise failures[0]
-    total = Tally()
-    for tally in tallies:
-        total.merge(tally)
-    wall = total.last_end - timing["measure_from"]
-    return total, wall, cpu
-
-
-def http_step(port: int, token: str, intakes: Intakes) -> Callable[[Tally, Any], None]:
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-    def step(tally: Tally, connection: http.client.HTTPConnection) -> None:
+    def step(tally: Tally, connection: Connection) -> None:
         body = intakes.next().body()
         started = time.perf_counter()
         try:
-            connection.request("POST", "/api/incidents", body=body, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()  # reconnects on the next request
-            tally.errors += 1
+            status, data = connection.request("POST", "/api/incidents", body, headers)
+        except (OSError, ValueError) as error:
+            tally.errors += 1  # the connection is closed: the next request reconnects
             if len(tally.samples) < 5:
                 tally.samples.append(f"{type(error).__name__}: {error}")
             return
         tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-        if response.status == 201:
+        if status == 201:
             tally.created += 1
-        elif response.status == 422 and b'"reasons"' in data:
+        elif status == 422 and b'"reasons"' in data:
             tally.not_covered += 1
         else:
             tally.errors += 1
             if len(tally.samples) < 5:
-                tally.samples.append(f"HTTP {response.status}: {data[:500]!r}")
-        if response.will_close:
-            connection.close()  # sync workers close after each response: reconnect
+                tally.samples.append(f"HTTP {status}: {data[:500]!r}")
 
     return step
 
@@ -564,12 +452,12 @@ def summarize(name: str, tally: Tally, wall: float, count: int) -> dict[str, Any
 def measure_http(
     args: argparse.Namespace, server: Server, token: str, intakes: Intakes
 ) -> dict[str, Any]:
-    step = http_step(server.port, token, intakes)
+    step = http_step(intakes, token)
 
-    def open_connection(_index: int) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    def open_connection(_index: int) -> Connection:
+        return Connection("127.0.0.1", server.port, timeout=60)
 
-    def close_connection(connection: http.client.HTTPConnection) -> None:
+    def close_connection(connection: Connection) -> None:
         connection.close()
 
     server_pids = [server.process.pid, *children(server.process.pid)]
