@@ -52,14 +52,10 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer esc_…``; the token acts as its user."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = list(
-            ApiToken.objects.filter(
-                key_hash=hash_token(token), revoked_at__isnull=True
-            ).values_list("pk", "user_id", "last_used_at")[:1]
-        )
+        found = LIVE_TOKEN.run(key_hash=hash_token(token))
         if not found:
             return None
-        token_id, user_id, last_used_at = found[0]
+        token_id, user_id, last_used_at = found[0].pk, found[0].user_id, found[0].last_used_at
         kept = TOKEN_USERS.get(user_id)
         if kept is None:
             return None
