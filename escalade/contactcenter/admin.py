@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from escalade.contactcenter.models import (
     AgentPresence,
@@ -8,12 +12,28 @@ from escalade.contactcenter.models import (
     Transfer,
     WaitingContact,
 )
+from escalade.contactcenter.service import service
 
 
 @admin.register(QueueRouting)
 class QueueRoutingAdmin(admin.ModelAdmin[QueueRouting]):
     list_display = ["queue", "strategy", "service_level_seconds", "wrap_up_seconds"]
     search_fields = ["queue__name"]
+
+    # Every process's router reads these rows: a change made here bumps the routing
+    # version, so the next decision anywhere rebuilds its router from the tables.
+    def save_model(self, request: HttpRequest, obj: QueueRouting, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        service.routing_changed(actor=request.user, reason=f"Routing of {obj.queue} edited")
+
+    def delete_model(self, request: HttpRequest, obj: QueueRouting) -> None:
+        queue = obj.queue
+        super().delete_model(request, obj)
+        service.routing_changed(actor=request.user, reason=f"Routing of {queue} reset")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[QueueRouting]) -> None:
+        super().delete_queryset(request, queryset)
+        service.routing_changed(actor=request.user, reason="Queue routings reset")
 
 
 @admin.register(AgentPresence)

@@ -11,7 +11,12 @@ class ContactCenterConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django wants: the poller's module needs the loaded models.
-        from escalade.contactcenter.worker import AcdPoller, IntervalStatsPoller
+        from escalade.contactcenter.worker import (
+            AcdPoller,
+            CallbackSweeper,
+            IntervalStatsPoller,
+        )
 
         register_poller(AcdPoller())
+        register_poller(CallbackSweeper())
         register_poller(IntervalStatsPoller())

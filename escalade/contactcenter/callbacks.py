@@ -10,9 +10,10 @@ router reserves an agent for it; the ``acd`` poller then places the call through
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,16 @@ from escalade.engines.phones import PhoneNumberError, to_e164
 from escalade.network.models import Queue
 
 logger = logging.getLogger("escalade.contactcenter")
+
+# A callback still "dialing" this long without the dialer's reference was never placed:
+# the process placing it died. ``ACD_CALLBACK_DIAL_TIMEOUT_SECONDS`` overrides it.
+DIAL_TIMEOUT_SECONDS = 120
+
+
+def dial_timeout() -> timedelta:
+    return timedelta(
+        seconds=float(getattr(settings, "ACD_CALLBACK_DIAL_TIMEOUT_SECONDS", DIAL_TIMEOUT_SECONDS))
+    )
 
 
 class CallbackService(RouterHost):
@@ -206,19 +217,7 @@ class CallbackService(RouterHost):
             callback = Callback.objects.select_for_update().get(pk=callback.pk)
             if callback.status != CallbackStatus.DIALING:
                 raise AcdRefused(_("Only a callback being dialled can be finished."))
-            for row in WaitingContact.objects.filter(callback=callback):
-                decision.rows[row.key] = row
-                if row.state == ContactState.CONNECTED:
-                    decision.hang_up(row.key)
-                else:
-                    decision.abandon(row.key, kind=EventKind.WITHDRAWN)
-            callback.status = outcome
-            if outcome == CallbackStatus.REQUESTED:
-                callback.agent = None
-                self._enqueue_callback(decision, callback)
-            else:
-                callback.finished_at = now
-            callback.save(update_fields=["status", "agent", "finished_at"])
+            self._end_dialing(decision, callback, outcome=outcome)
             record(
                 actor=actor,
                 action="acd_callback_finished",
@@ -226,6 +225,51 @@ class CallbackService(RouterHost):
                 summary=f"Callback {outcome}",
             )
         return callback
+
+    def _end_dialing(self, decision: Decision, callback: Callback, *, outcome: str) -> None:
+        """The agent's part ends; ``requested``: back in line at its original place."""
+        for row in WaitingContact.objects.filter(callback=callback):
+            decision.rows[row.key] = row
+            if row.state == ContactState.CONNECTED:
+                decision.hang_up(row.key)
+            else:
+                decision.abandon(row.key, kind=EventKind.WITHDRAWN)
+        callback.status = outcome
+        if outcome == CallbackStatus.REQUESTED:
+            callback.agent = None
+            self._enqueue_callback(decision, callback)
+        else:
+            callback.finished_at = decision.now
+        callback.save(update_fields=["status", "agent", "finished_at"])
+
+    def requeue_stale_callbacks(self, now: datetime | None = None, *, limit: int = 20) -> int:
+        """Callbacks left "dialing" by a process that died before the dialer placed the
+        call go back in line, at the place they had (the poller's work).
+
+        Stale: dialing for longer than the dial timeout with no reference from the dialer.
+        A callback the dialer placed keeps dialing until its agent finishes it.
+        """
+        now = now or timezone.now()
+        stale = Callback.objects.filter(
+            status=CallbackStatus.DIALING, dial_reference="", dialed_at__lt=now - dial_timeout()
+        )
+        if not stale.exists():
+            return 0
+        with self._decision(now) as decision:
+            # Read again under the routing lock: another worker may have swept them.
+            callbacks = list(stale.select_for_update().order_by("original_arrival", "pk")[:limit])
+            for callback in callbacks:
+                self._end_dialing(decision, callback, outcome=CallbackStatus.REQUESTED)
+                record(
+                    actor=None,
+                    action="acd_callback_requeued",
+                    obj=callback,
+                    summary=(
+                        f"Callback to {callback.number} never dialled "
+                        f"(since {callback.dialed_at:%H:%M:%S}): back in line at its place"
+                    ),
+                )
+        return len(callbacks)
 
     def dial_reserved_callbacks(self, now: datetime | None = None, *, limit: int = 20) -> int:
         """Place the calls of callbacks that have an agent reserved (the poller's work).

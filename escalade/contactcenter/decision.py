@@ -58,7 +58,8 @@ class Decision:
     contacts: set[str] = field(default_factory=set)  # contacts whose state changed
     queues: set[str] = field(default_factory=set)  # queues whose learned values changed
     assignments: list[acd.Assignment] = field(default_factory=list)
-    unrung: list[int] = field(default_factory=list)  # calls whose agent did not answer
+    # (call, agent, withdrawn): offers that stopped ringing (no answer, or withdrawn)
+    unrung: list[tuple[int, int, bool]] = field(default_factory=list)
     events: list[RoutingEvent] = field(default_factory=list)
     rows: dict[str, WaitingContact] = field(default_factory=dict)
 
@@ -208,8 +209,8 @@ class Decision:
             self.agents.add(status.agent_id)
         self.contacts.add(key)
         self.event(EventKind.NO_ANSWER, row=row, agent_id=status.agent_id)
-        if row.call_id is not None and not row.is_callback:
-            self.unrung.append(row.call_id)
+        if row.call_id is not None and not row.is_callback and status.agent_id is not None:
+            self.unrung.append((row.call_id, agent_pk(status.agent_id), False))
 
     def hang_up(self, key: str) -> acd.HungUp:
         status = self.router.contact_status(key)
@@ -233,6 +234,15 @@ class Decision:
             self.agents.add(status.agent_id)
         row = self._remove(key)
         self.event(kind, row=row, agent_id=status.agent_id, waited_seconds=gone.waited_seconds)
+        if (
+            kind == EventKind.WITHDRAWN
+            and status.state is acd.ContactState.OFFERED
+            and status.agent_id is not None
+            and row.call_id is not None
+            and not row.is_callback
+        ):
+            # The agent it rang must hear that the offer is gone (taken elsewhere, cancelled).
+            self.unrung.append((row.call_id, agent_pk(status.agent_id), True))
         return gone
 
     def transfer(self, key: str, queue_id: str) -> acd.Contact:
@@ -382,6 +392,9 @@ class Decision:
             rings.append((row.call_id, agent_pk(assignment.agent_id)))
         return rings
 
-    def calls_to_unring(self) -> list[int]:
-        ringing = {call for call, _ in self.calls_to_ring()}
-        return [call for call in dict.fromkeys(self.unrung) if call not in ringing]
+    def offers_to_stop(self) -> dict[tuple[int, bool], list[int]]:
+        """(call, withdrawn) → the agents whose ringing for that call stopped."""
+        stops: dict[tuple[int, bool], list[int]] = {}
+        for call_id, agent_id, withdrawn in dict.fromkeys(self.unrung):
+            stops.setdefault((call_id, withdrawn), []).append(agent_id)
+        return stops

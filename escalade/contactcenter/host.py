@@ -222,9 +222,11 @@ class RouterHost:
 
     def _ring(self, decision: Decision) -> None:
         control = call_control()
-        for call_id in decision.calls_to_unring():
+        for (call_id, withdrawn), agent_ids in decision.offers_to_stop().items():
             try:
-                control.stop_ringing(call_id=call_id, at=decision.now)
+                control.stop_ringing(
+                    call_id=call_id, at=decision.now, agent_ids=agent_ids, withdrawn=withdrawn
+                )
             except Exception:
                 logger.exception("Could not stop the ringing of call %s.", call_id)
         rings = decision.calls_to_ring()

@@ -397,9 +397,18 @@ class Callback(models.Model):
 
 
 class TransferState(models.TextChoices):
+    """pending → completed / failed; a consultation: pending → consulting (the target
+    answered, the caller holds) → completed, or cancelled (the first agent keeps the call)."""
+
     PENDING = "pending", _("Pending")
+    CONSULTING = "consulting", _("Consulting")
     COMPLETED = "completed", _("Completed")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A transfer still under way: the first agent may complete or cancel a consultation.
+OPEN_TRANSFER_STATES = (TransferState.PENDING, TransferState.CONSULTING)
 
 
 class Transfer(models.Model):

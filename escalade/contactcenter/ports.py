@@ -10,6 +10,7 @@ Without one, decisions are recorded and nothing rings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,8 +26,14 @@ class CallControl(Protocol):
     def ring(self, *, call_id: int, agent: Agent, at: datetime) -> None:
         """Ring this agent for the call (and stop any agent rung for it before)."""
 
-    def stop_ringing(self, *, call_id: int, at: datetime) -> None:
-        """The agent rung for the call did not answer: stop ringing it."""
+    def stop_ringing(
+        self, *, call_id: int, at: datetime, agent_ids: Sequence[int], withdrawn: bool = False
+    ) -> None:
+        """Stop ringing these agents for the call, and tell their consoles.
+
+        ``withdrawn``: the offer was taken back (another agent took the call, the
+        consultation was cancelled); otherwise the agents did not answer in time.
+        """
 
 
 class NoCallControl:
@@ -35,7 +42,9 @@ class NoCallControl:
     def ring(self, *, call_id: int, agent: Agent, at: datetime) -> None:
         logger.info("No call control registered: call %s would ring agent %s.", call_id, agent.pk)
 
-    def stop_ringing(self, *, call_id: int, at: datetime) -> None:
+    def stop_ringing(
+        self, *, call_id: int, at: datetime, agent_ids: Sequence[int], withdrawn: bool = False
+    ) -> None:
         logger.info("No call control registered: call %s would stop ringing.", call_id)
 
 

@@ -11,6 +11,7 @@ How decisions stay consistent across processes is told in ``host``.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from escalade.contactcenter.host import (
 )
 from escalade.contactcenter.models import (
     MANUAL_REASONS,
+    OPEN_TRANSFER_STATES,
     AcdState,
     AgentPresence,
     Callback,
@@ -180,6 +182,21 @@ class AcdService(CallbackService):
                 decision.rows[row.key] = row
                 decision.reject(row.key, reason=reason)
 
+    def ring_failed(self, *, call: CallRef, agent: Agent, now: datetime | None = None) -> bool:
+        """The phone of the agent rung for the call failed (busy, unreachable, declined):
+        the call is offered to the next agent now, not at the ring timeout.
+
+        The agent is made not ready (missed a call), as after a ring timeout, so the same
+        phone is not rung again at once. False when the ACD no longer rings that agent for
+        the call (a report repeated, or the ring already timed out).
+        """
+        ringing = WaitingContact.objects.filter(
+            call_id=call.pk, agent=agent, state=ContactState.RINGING
+        ).exists()
+        if ringing:
+            self.agent_declined(call=call, agent=agent, reason=NO_ANSWER, now=now)
+        return ringing
+
     def call_ended(self, *, call: CallRef, now: datetime | None = None) -> None:
         """The call is over: an agent on it wraps up; if it still waited, it is abandoned.
 
@@ -301,7 +318,7 @@ class AcdService(CallbackService):
                 raise AcdRefused(_("Only a call answered through the ACD can be transferred."))
             if any(
                 row.transfer is not None
-                and row.transfer.state == TransferState.PENDING
+                and row.transfer.state in OPEN_TRANSFER_STATES
                 and row.key != main.key
                 for row in rows
             ):
@@ -367,6 +384,102 @@ class AcdService(CallbackService):
             )
         return transfer
 
+    def _consultation(self, call: CallRef) -> tuple[Transfer, WaitingContact | None]:
+        transfer = (
+            Transfer.objects.filter(
+                call_id=call.pk, consultative=True, state__in=OPEN_TRANSFER_STATES
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if transfer is None:
+            raise AcdRefused(_("No consultation is under way on this call."))
+        row = WaitingContact.objects.filter(transfer=transfer).first()
+        return transfer, row
+
+    def consultation_answered(
+        self, *, call: CallRef, agent: Agent, now: datetime | None = None
+    ) -> Transfer:
+        """The consulted agent answered: the two agents talk while the caller holds; the
+        first agent then completes the transfer or cancels it."""
+        now = now or timezone.now()
+        with self._decision(now) as decision:
+            transfer, row = self._consultation(call)
+            if row is None or row.state != ContactState.RINGING or row.agent_id != agent.pk:
+                raise AcdRefused(_("The consultation does not ring this agent."))
+            decision.rows[row.key] = row
+            decision.answer(row.key)
+            transfer.state = TransferState.CONSULTING
+            transfer.answered_by = agent
+            transfer.save(update_fields=["state", "answered_by"])
+        return transfer
+
+    def complete_transfer(
+        self, *, call: CallRef, actor: Any = None, now: datetime | None = None
+    ) -> Transfer:
+        """The first agent hands the caller over and wraps up.
+
+        After the consultation: the target has the caller, the transfer is complete. While
+        the target still rings: the caller waits for them as in a blind transfer, and the
+        target's answer completes it.
+        """
+        now = now or timezone.now()
+        with self._decision(now) as decision:
+            transfer, target = self._consultation(call)
+            for row in self._rows_of(call):
+                if (
+                    row.state == ContactState.CONNECTED
+                    and not row.is_callback
+                    and (target is None or row.key != target.key)
+                ):
+                    decision.rows[row.key] = row
+                    decision.hang_up(row.key)
+            if transfer.state == TransferState.CONSULTING:
+                transfer.state = TransferState.COMPLETED
+                transfer.completed_at = now
+                transfer.save(update_fields=["state", "completed_at"])
+            record(
+                actor=actor,
+                action="acd_transfer_completed",
+                obj=transfer,
+                summary=f"Consultative transfer of call {call.pk} completed by the first agent",
+            )
+        return transfer
+
+    def cancel_transfer(
+        self, *, call: CallRef, actor: Any = None, now: datetime | None = None
+    ) -> Transfer:
+        """The first agent takes the caller back: the target stops ringing, or its part of
+        the consultation ends (it wraps up)."""
+        now = now or timezone.now()
+        with self._decision(now) as decision:
+            transfer, target = self._consultation(call)
+            if not any(
+                row.state == ContactState.CONNECTED
+                and not row.is_callback
+                and (target is None or row.key != target.key)
+                for row in self._rows_of(call)
+            ):
+                raise AcdRefused(
+                    _("The first agent has already left the call: it cannot be taken back.")
+                )
+            if target is not None:
+                decision.rows[target.key] = target
+                if target.state == ContactState.CONNECTED:
+                    decision.hang_up(target.key)
+                else:
+                    decision.abandon(target.key, kind=EventKind.WITHDRAWN)
+            transfer.state = TransferState.CANCELLED
+            transfer.completed_at = now
+            transfer.save(update_fields=["state", "completed_at"])
+            record(
+                actor=actor,
+                action="acd_transfer_cancelled",
+                obj=transfer,
+                summary=f"Consultative transfer of call {call.pk} cancelled",
+            )
+        return transfer
+
     @staticmethod
     def _queue_at_site(site: Site, main: WaitingContact) -> Queue:
         """The site's queue of the call's tier, else its first-tier queue."""
@@ -406,6 +519,19 @@ class AcdService(CallbackService):
                 changes={name: [before[name], value] for name, value in changes.items()},
             )
         return routing
+
+    def routing_changed(self, *, actor: Any = None, reason: str = "") -> None:
+        """Configuration the routers read (skills, queues, weights, overflow) changed outside
+        a decision: every process, this one included, rebuilds its router at its next
+        decision instead of up to ``ACD_ROUTER_MAX_AGE_SECONDS`` later."""
+        with self.routing_transaction():
+            version, _created = RoutingVersion.objects.select_for_update().get_or_create(pk=1)
+            version.version += 1
+            version.token = uuid.uuid4().hex
+            version.changed_at = timezone.now()
+            version.save(update_fields=["version", "token", "changed_at"])
+            if reason:
+                record(actor=actor, action="acd_routing_changed", obj=version, summary=reason)
 
     # --- time ------------------------------------------------------------------------
 

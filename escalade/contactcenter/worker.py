@@ -23,6 +23,18 @@ class AcdPoller(Poller):
         return service.tick(now) + service.dial_reserved_callbacks(now)
 
 
+class CallbackSweeper(Poller):
+    """Callbacks left "dialing" by a process that died before placing the call go back in
+    line with their place kept (``service.requeue_stale_callbacks``)."""
+
+    name = "acd-callbacks"
+    interval_seconds = 15.0
+    batch_size = 20
+
+    def run_once(self, now: datetime) -> int:
+        return service.requeue_stale_callbacks(now, limit=self.batch_size)
+
+
 class IntervalStatsPoller(Poller):
     """Closes the finished 15- and 30-minute intervals into ``IntervalStat`` rows."""
 

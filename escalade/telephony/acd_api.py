@@ -20,19 +20,23 @@ from escalade.contactcenter.host import AcdInvalid, AcdRefused
 from escalade.contactcenter.models import AgentPresence, ContactState, WaitingContact
 from escalade.contactcenter.schemas import CallbackOut
 from escalade.contactcenter.service import service
-from escalade.core.roles import Role
 from escalade.core.rules import allow, current_principal
 from escalade.incidents.queries import writable_incidents
 from escalade.network.models import Queue, Site
 from escalade.telephony import schemas as s
-from escalade.telephony.acd import do_transfer_call, reload
+from escalade.telephony.acd import (
+    do_cancel_transfer,
+    do_complete_transfer,
+    do_transfer_call,
+    may_handle,
+    reload,
+)
 from escalade.telephony.actions import CallStateError, do_call_offered
 from escalade.telephony.api import BRIDGES, STAFF
 from escalade.telephony.models import Call, Direction
 from escalade.telephony.queries import agents_named, calls
 
 router = Router(tags=["Contact center"])
-MANAGERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
 
 
 def _route_answer(call: Call, wait: float | None) -> dict[str, Any]:
@@ -94,7 +98,7 @@ def _call_for(request: HttpRequest, pk: int) -> Call:
     """The call, if the caller may act on it: their own call, or any for a manager."""
     principal = current_principal(request)
     call = get_object_or_404(calls(principal), pk=pk)
-    if principal.role not in MANAGERS and call.agent_id != principal.agent_id:
+    if not may_handle(principal, call):
         raise HttpError(403, _("Only the agent on the call or a supervisor can do this."))
     return call
 
@@ -142,6 +146,44 @@ def transfer_call(request: HttpRequest, pk: int, payload: s.TransferIn) -> Any:
         raise HttpError(409, str(exc)) from exc
     except AcdInvalid as exc:
         raise HttpError(422, str(exc)) from exc
+
+
+@router.post(
+    "/calls/{int:pk}/transfer/complete",
+    response=s.TransferOut,
+    summary="Complete a consultative transfer: the first agent hands the caller over",
+    description=(
+        "After the consultation the target has the caller at once; while the target still "
+        "rings, the caller waits for them as in a blind transfer. 409 when no consultation "
+        "is under way."
+    ),
+    auth=allow(*STAFF),
+)
+def complete_transfer(request: HttpRequest, pk: int) -> Any:
+    call = _call_for(request, pk)
+    try:
+        return do_complete_transfer(actor=request.user, call=call)
+    except (AcdRefused, CallStateError) as exc:
+        raise HttpError(409, str(exc)) from exc
+
+
+@router.post(
+    "/calls/{int:pk}/transfer/cancel",
+    response=s.TransferOut,
+    summary="Cancel a consultative transfer: the first agent takes the caller back",
+    description=(
+        "The target stops ringing (it is available again) or leaves the consultation (it "
+        "wraps up); the call is connected to the first agent. 409 when no consultation is "
+        "under way or the first agent has already left."
+    ),
+    auth=allow(*STAFF),
+)
+def cancel_transfer(request: HttpRequest, pk: int) -> Any:
+    call = _call_for(request, pk)
+    try:
+        return do_cancel_transfer(actor=request.user, call=call)
+    except (AcdRefused, CallStateError) as exc:
+        raise HttpError(409, str(exc)) from exc
 
 
 @router.post(

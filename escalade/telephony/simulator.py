@@ -16,28 +16,63 @@ customers (their contacts' phone numbers) and, now and then, unknown numbers.
 The clock is injected: ``RealClock(speed=1)`` plays in real time (demos: the consoles
 see the calls as they happen); ``VirtualClock`` plays as fast as the database allows
 (tests, staffing what-ifs: the call times run ahead of the wall clock).
+
+The simulated phones also answer the calls agents transfer: a transfer target's phone
+answers after its ring delay (a consultation: the target talks with the first agent,
+who then completes or cancels from the console).
+
+``traffic`` (a ``TrafficRunner``) plays a run in a background thread of the web
+process, started and stopped by a supervisor from the console: with the in-memory
+channel layer (the embedded default) only the web process reaches the consoles, so that
+is where simulated calls must be played for their pops to show.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
+from asgiref.sync import SyncToAsync
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from escalade.contactcenter.models import AcdState, AgentPresence, ContactState, WaitingContact
+from escalade.contactcenter.host import AcdInvalid, AcdRefused
+from escalade.contactcenter.models import (
+    AcdState,
+    AgentPresence,
+    ContactState,
+    WaitingContact,
+)
 from escalade.contactcenter.service import service
+from escalade.core.audit import record
 from escalade.customers.models import ContactPhone
 from escalade.network.models import Agent, Queue
-from escalade.telephony.actions import do_call_answered, do_call_ended, do_call_offered
-from escalade.telephony.models import LIVE_STATES, Call, Cause, Direction
+from escalade.telephony.acd import do_consultation_answered
+from escalade.telephony.actions import (
+    CallStateError,
+    do_call_answered,
+    do_call_ended,
+    do_call_offered,
+)
+from escalade.telephony.models import (
+    LIVE_STATES,
+    Call,
+    CallConnection,
+    Cause,
+    Direction,
+    Party,
+    State,
+)
 
 logger = logging.getLogger("escalade.telephony")
 
@@ -57,6 +92,10 @@ class SimulatorError(ValueError):
     """Arguments the simulator cannot play."""
 
 
+class Stopped(Exception):
+    """The run was asked to stop (``TrafficRunner.stop``)."""
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -66,30 +105,36 @@ class Clock(Protocol):
 class RealClock:
     """Wall-clock time, ``speed`` times faster (1: real time)."""
 
-    def __init__(self, speed: float = 1.0) -> None:
+    def __init__(self, speed: float = 1.0, *, stop: threading.Event | None = None) -> None:
         self.speed = speed
         self.start = timezone.now()
         self.started = time.monotonic()
+        self.stop = stop or threading.Event()
 
     def now(self) -> datetime:
         return self.start + timedelta(seconds=(time.monotonic() - self.started) * self.speed)
 
     def wait_until(self, moment: datetime) -> None:
         delay = (moment - self.now()).total_seconds() / self.speed
-        if delay > 0:
-            time.sleep(delay)
+        if delay > 0 and self.stop.wait(delay):
+            raise Stopped
 
 
 class VirtualClock:
     """Time that jumps to the next event at once."""
 
-    def __init__(self, start: datetime | None = None) -> None:
+    def __init__(
+        self, start: datetime | None = None, *, stop: threading.Event | None = None
+    ) -> None:
         self.current = start or timezone.now()
+        self.stop = stop or threading.Event()
 
     def now(self) -> datetime:
         return self.current
 
     def wait_until(self, moment: datetime) -> None:
+        if self.stop.is_set():
+            raise Stopped
         self.current = max(self.current, moment)
 
 
@@ -136,6 +181,7 @@ class Outcome:
     known: int = 0
     by_agent: dict[str, int] = field(default_factory=dict)
     call_ids: list[int] = field(default_factory=list)
+    transfers_answered: int = 0
     interrupted: bool = False
 
     def summary(self) -> str:
@@ -231,6 +277,8 @@ class Simulation:
         self.events: list[tuple[datetime, int, str, int]] = []
         self.sequence = 0
         self.callers: list[Caller] = []
+        # (call, transfer) → the agent whose phone answers it once it has rung
+        self.transfer_rings: dict[tuple[int, int], int] = {}
 
     def _schedule(self, at: datetime, kind: str, index: int = -1) -> None:
         self.sequence += 1
@@ -254,7 +302,7 @@ class Simulation:
                     continue  # nothing left to do but time: the run is over
                 self.clock.wait_until(at)
                 self._handle(at, kind, index)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stopped):
             self.outcome.interrupted = True
             self._cut(self.clock.now())
         return self._finish()
@@ -276,7 +324,10 @@ class Simulation:
                 self._abandon(caller, at)
             elif kind == "hangup":
                 self._end(caller, at, Cause.NORMAL_CLEARING)
+            elif kind == "transfer":
+                self._answer_transfer(caller, at)
         self._ring_answers(at)
+        self._ring_transfers(at)
 
     def _arrive(self, caller: Caller, at: datetime) -> None:
         with service.routing_transaction():
@@ -312,6 +363,62 @@ class Simulation:
             if caller.answered_by != agent_id:
                 caller.answered_by = agent_id  # the answer is on its way
                 self._schedule(at + timedelta(seconds=caller.ring), "answer", caller.index)
+
+    def _ring_transfers(self, at: datetime) -> None:
+        """The phones of transfer targets (agents transferred a simulated call) answer
+        after a ring delay."""
+        live = {c.call_id: c for c in self.callers if c.call_id and c.outcome == "answered"}
+        if not live:
+            return
+        rows = WaitingContact.objects.filter(
+            call_id__in=list(live),
+            transfer__isnull=False,
+            state=ContactState.RINGING,
+            agent__isnull=False,
+        ).values_list("call_id", "transfer_id", "agent_id")
+        for call_id, transfer_id, agent_id in rows:
+            if self.transfer_rings.get((call_id, transfer_id)) != agent_id:
+                self.transfer_rings[(call_id, transfer_id)] = agent_id
+                caller = live[call_id]
+                self._schedule(at + timedelta(seconds=caller.ring), "transfer", caller.index)
+
+    def _answer_transfer(self, caller: Caller, at: datetime) -> None:
+        if caller.call_id is None:
+            return
+        row = (
+            WaitingContact.objects.filter(
+                call_id=caller.call_id, transfer__isnull=False, state=ContactState.RINGING
+            )
+            .select_related("agent__user", "transfer")
+            .first()
+        )
+        if row is None or row.agent is None or row.transfer is None:
+            return
+        if self.transfer_rings.get((caller.call_id, row.transfer.pk)) != row.agent_id:
+            return  # rung again since (the first target did not answer): wait for its ring
+        call = self._call(caller)
+        agent = row.agent
+        consulting = row.transfer.consultative and (
+            CallConnection.objects.filter(call=call, party=Party.AGENT, state=State.HELD).exists()
+        )
+        try:
+            if consulting:
+                do_consultation_answered(actor=None, call=call, agent=agent, at=at)
+            else:
+                with service.routing_transaction():
+                    result = do_call_answered(
+                        actor=None,
+                        call=call,
+                        agent=agent,
+                        at=at,
+                        key=f"{self.run_id}-{caller.index:05d}:answer:{row.transfer.pk}",
+                    )
+                    service.agent_answered(call=result.call, agent=agent, now=at)
+        except (CallStateError, AcdRefused) as exc:
+            # A person moved faster than the simulated phone (cancelled, hung up).
+            logger.info("Simulated transfer answer of call %s skipped: %s", call.pk, exc)
+            return
+        self.outcome.transfers_answered += 1
 
     def _call(self, caller: Caller) -> Call:
         assert caller.call_id is not None  # only calls that arrived have events
@@ -390,12 +497,150 @@ def simulate(
     return Simulation(settings, clock=clock, progress=progress).run()
 
 
+# --- traffic played inside the web process ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrafficStatus:
+    running: bool
+    settings: Settings | None = None
+    speed: float = 1.0
+    started_at: datetime | None = None
+    started_by: str = ""
+    outcome: Outcome | None = None
+    error: str = ""
+
+
+class TrafficRunner:
+    """One simulated run at a time, in a background thread of this process.
+
+    The run's calls, ACD decisions and pops are those of this process: with the
+    in-memory channel layer the consoles it serves see them. Stopping ends the calls
+    still live (as Ctrl-C does for the command). A restarted process has no run.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._status = TrafficStatus(running=False)
+        self._simulation: Simulation | None = None
+
+    def status(self) -> TrafficStatus:
+        with self._lock:
+            status = self._status
+            simulation = self._simulation
+        if status.running and simulation is not None:
+            return replace(status, outcome=simulation.outcome)
+        return status
+
+    def start(self, settings: Settings, *, speed: float = 1.0, actor: Any = None) -> TrafficStatus:
+        """Start a run; ``SimulatorError`` when one runs already or the arguments are bad.
+
+        The queue is chosen and agents logged in before this returns, so a bad request
+        fails here, not in the thread.
+        """
+        settings.check()
+        if speed < 0:
+            raise SimulatorError("The speed must be 0 or more.")
+        with self._lock:
+            if self._status.running:
+                raise SimulatorError("Simulated traffic is already running: stop it first.")
+            self._stop = threading.Event()
+            stop = self._stop
+            clock: Clock = VirtualClock(stop=stop) if speed == 0 else RealClock(speed, stop=stop)
+            simulation = Simulation(settings, clock=clock)
+            if settings.agents:
+                log_in_agents(simulation.queue, settings.agents)
+            simulation.settings = replace(settings, agents=0, queue=simulation.queue.name)
+            record(
+                actor=actor,
+                action="simulated_traffic_started",
+                obj=simulation.queue,
+                summary=(
+                    f"Simulated traffic: {settings.rate:g} calls/min for "
+                    f"{settings.minutes:g} min to {simulation.queue.name}"
+                ),
+            )
+            self._simulation = simulation
+            self._status = TrafficStatus(
+                running=True,
+                settings=simulation.settings,
+                speed=speed,
+                started_at=timezone.now(),
+                started_by=getattr(actor, "username", "") or "",
+            )
+            self._thread = threading.Thread(
+                target=self._run,
+                args=(simulation, _server_loop()),
+                name="simulated-traffic",
+                daemon=True,
+            )
+            self._thread.start()
+            return self._status
+
+    def _run(self, simulation: Simulation, loop: asyncio.AbstractEventLoop | None) -> None:
+        if loop is not None:
+            # The screen pops leave through the channel layer: sent from the server's own
+            # event loop (as a view's are), never from a loop of this thread, which the
+            # in-memory layer's queues do not belong to.
+            SyncToAsync.threadlocal.main_event_loop = loop
+            SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        error = ""
+        outcome = simulation.outcome
+        try:
+            outcome = simulation.run()
+        except (SimulatorError, AcdInvalid, AcdRefused) as exc:
+            error = str(exc)
+        except Exception as exc:  # the thread must always report its end
+            logger.exception("Simulated traffic failed.")
+            error = str(exc) or exc.__class__.__name__
+        finally:
+            connection.close()  # this thread's own connection
+            with self._lock:
+                self._status = replace(self._status, running=False, outcome=outcome, error=error)
+                self._simulation = None
+
+    def stop(self, *, wait: float = 30.0) -> TrafficStatus:
+        """Stop the run (its live calls end) and wait for the thread, up to ``wait`` s."""
+        with self._lock:
+            thread = self._thread
+        self._stop.set()
+        if thread is not None:
+            thread.join(timeout=wait)
+        return self.status()
+
+    def wait(self, timeout: float | None = None) -> TrafficStatus:
+        """Wait for the run to end by itself (tests)."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=timeout)
+        return self.status()
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop, when called from a view it serves (asgiref keeps it
+    for the thread that runs the sync view); None elsewhere (a command, WSGI)."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running():
+        return loop
+    return None
+
+
+traffic = TrafficRunner()
+
+
 __all__ = [
     "SOURCE",
     "Outcome",
     "RealClock",
     "Settings",
     "SimulatorError",
+    "Stopped",
+    "TrafficRunner",
+    "TrafficStatus",
     "VirtualClock",
     "simulate",
+    "traffic",
 ]

@@ -436,9 +436,14 @@ def route_call(
         if agent is not None and (
             agent in failed or (failed_code and not failed_agent and attempt > 0)
         ):
-            # The phone of the agent the ACD rings did not answer: the ACD moves on when
-            # its ring timeout passes (then the agent is not ready); until then, wait.
-            agent = None
+            # The phone of the agent the ACD rings failed (busy, unreachable, no answer):
+            # the ACD offers the call to the next agent now (the failed one is made not
+            # ready), rather than at its ring timeout.
+            acd_service.ring_failed(call=call, agent=agent, now=now)
+            call = reload(call)
+            agent = ringing_agent(call)
+            if agent in failed:
+                agent = None
         if agent is None:
             return RouteAnswer(
                 action="wait",

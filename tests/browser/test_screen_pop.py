@@ -26,6 +26,8 @@ from playwright.sync_api import Browser, Page, expect
 from twisted.internet import reactor
 
 from escalade.asgi import application
+from escalade.contactcenter.models import AcdState, AgentPresence
+from escalade.contactcenter.service import service
 from escalade.core.actions import do_create_api_token
 from escalade.core.roles import Role
 from tests.browser.conftest import open_page, sign_in, snapshot
@@ -146,3 +148,50 @@ def test_the_callers_file_pops_on_the_agents_console_without_reloading(
     # And the pop's link opens the full customer file
     pop.get_by_test_id("pop-file").click()
     expect(page.get_by_test_id("account-name")).to_have_text("Dupont Industrie")
+
+
+def test_an_agent_consults_l2_from_the_pop_then_takes_the_caller_back(
+    asgi_page: Page, asgi_server: str, world: World
+) -> None:
+    page = asgi_page
+    supervisor = world.users[Role.SUPERVISOR]
+    _, token = do_create_api_token(actor=supervisor, user=supervisor, name="PBX bridge")
+    paul = world.users[Role.PARTNER_AGENT].agent
+    ines = world.users[Role.INTERNAL_AGENT].agent
+    # Given Paul (L1) signed in, available, and Inès (L2) logged in to the ACD
+    sign_in(page, "paul.partner")
+    expect(page.locator("html")).to_have_attribute("data-screen-pop", "connected")
+    service.set_agent_state(agent=paul, state=AcdState.AVAILABLE)
+    service.set_agent_state(agent=ines, state=AcdState.AVAILABLE)
+    # When Marie's call reaches the L1 queue and the ACD gives it to Paul, who answers
+    post_cti(
+        asgi_server,
+        token,
+        {
+            "event": "newCall",
+            "from": "01 42 68 53 00",
+            "to": "+33 1 70 36 00 00",
+            "direction": "in",
+            "callId": "browser-xfer",
+            "queue": world.l1_queue.name,
+        },
+    )
+    post_cti(
+        asgi_server, token, {"event": "answer", "callId": "browser-xfer", "user": "paul.partner"}
+    )
+    pop = page.get_by_test_id("screen-pop")
+    expect(pop.get_by_test_id("pop-state")).to_contain_text("Connected")
+    # Then the pop offers the transfer form; he consults Inès
+    form = pop.get_by_test_id("transfer-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Consult first: talk to the target, then hand over").check()
+    form.get_by_label("Transfer to").select_option(label=f"{ines} · Available · Paris")
+    form.get_by_test_id("transfer-submit").click()
+    consultation = pop.get_by_test_id("consultation")
+    expect(consultation).to_contain_text("Ringing Inès Martin; the caller is on hold.")
+    snapshot(page, "8-consultation")
+    # When he cancels, he has Marie back and may transfer again
+    consultation.get_by_test_id("transfer-cancel").click()
+    expect(pop.get_by_test_id("call-panel-done")).to_contain_text("You have the caller back.")
+    expect(pop.get_by_test_id("transfer-form")).to_be_visible()
+    assert AgentPresence.objects.get(agent=ines).state == AcdState.AVAILABLE

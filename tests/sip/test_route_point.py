@@ -200,8 +200,8 @@ def test_a_call_is_routed_answered_and_transferred_with_its_incident(
             # When his phone transfers the call, the caller holds and the ACD rings Inès,
             # whose console opens the call with the incident it carries
             await lab.pop("Paul", "held")
-            # (the pop shows the call's state: the caller holds while her phone rings)
-            transferred = await lab.pop("Inès", "held")
+            # (her pop shows her own leg: ringing, while the caller holds)
+            transferred = await lab.pop("Inès", "alerting")
             assert transferred["call"]["id"] == call_id
             assert incident.number in transferred["html"]
             assert "this call" in transferred["html"]
@@ -261,7 +261,8 @@ def test_a_phone_that_does_not_answer_passes_the_call_to_the_next_agent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sip, "WAIT_SECONDS", 1)
-    service.configure_queue(queue=l2_queue, changes={"ring_timeout_seconds": 5})
+    # A long ring timeout: the busy phone must pass the call on without waiting for it.
+    service.configure_queue(queue=l2_queue, changes={"ring_timeout_seconds": 120})
     ines = world.users[Role.INTERNAL_AGENT]
     sophie = world.users[Role.SUPERVISOR]
     log_in(ines)
@@ -286,7 +287,7 @@ def test_a_phone_that_does_not_answer_passes_the_call_to_the_next_agent(
             await lab.pop("Inès", "alerting")
             # And Sophie logs in meanwhile
             await sync_to_async(log_in)(sophie)
-            # Then, once Inès's ring timeout is over, the ACD rings Sophie, who answers
+            # Then, at once (no ring timeout), the ACD rings Sophie, who answers
             assert "Dupont Industrie" in (await lab.pop("Sophie", "alerting"))["html"]
             await lab.pop("Sophie", "connected")
             await lab.pop("Sophie", "cleared")

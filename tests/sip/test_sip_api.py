@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from escalade.contactcenter.models import AcdState, AgentPresence
+from escalade.contactcenter.service import service
 from escalade.core.models import AuditEntry
 from escalade.core.roles import Role
 from escalade.telephony.models import Call, Cause, EventKind, State
@@ -19,7 +21,7 @@ from escalade.telephony.sip import (
     parse_address,
     with_uui,
 )
-from tests.factories import World
+from tests.factories import World, make_agent
 from tests.sip.conftest import L1_NUMBER, L2_NUMBER, MARIE, LogIn
 from tests.telephony.test_calls import an_incident
 
@@ -201,15 +203,54 @@ def test_the_caller_waits_until_an_agent_is_free(world: World, proxy: Post, log_
     )
 
 
-def test_a_phone_that_fails_is_not_rung_again_while_the_acd_waits_for_it(
-    staffed: None, proxy: Post
+def test_a_phone_that_fails_passes_the_call_on_at_once(
+    world: World, staffed: None, proxy: Post, log_in: LogIn
 ) -> None:
-    proxy("route", **invite())
+    # Given Marie's call ringing Paul, the only L1 agent available
+    _, first = proxy("route", **invite())
+    assert first["agent"] == "paul.partner"
+    # When his phone answers busy (486): nobody else may take it yet, the caller waits,
+    # and Paul is not rung again (he is not ready: missed a call)
     status, answer = proxy(
         "route", **invite(attempt=1, failed_agent="paul.partner", failed_code="486")
     )
     assert status == 200
     assert answer["action"] == "wait"
+    paul = AgentPresence.objects.get(agent__user__username="paul.partner")
+    assert (paul.state, paul.reason) == ("not_ready", "no_answer")
+    # When Léa logs in, the next ask routes the call to her, long before any ring timeout
+    lea = make_agent(
+        "lea.l1",
+        organization=world.callwave,
+        tier=world.tiers["L1"],
+        role=Role.PARTNER_AGENT,
+        site=world.callwave_lille,
+    )
+    service.set_agent_state(agent=lea, state=AcdState.AVAILABLE)
+    _, later = proxy("route", **invite(waits=1, attempt=1))
+    assert (later["action"], later["agent"]) == ("route", "lea.l1")
+
+
+def test_a_failed_phone_with_another_agent_available_routes_to_that_agent_in_the_same_answer(
+    world: World, staffed: None, proxy: Post, log_in: LogIn
+) -> None:
+    lea = make_agent(
+        "lea.l1",
+        organization=world.callwave,
+        tier=world.tiers["L1"],
+        role=Role.PARTNER_AGENT,
+        site=world.callwave_lille,
+    )
+    _, first = proxy("route", **invite())
+    service.set_agent_state(agent=lea, state=AcdState.AVAILABLE)
+    busy = first["agent"]
+    status, answer = proxy("route", **invite(attempt=1, failed_agent=busy, failed_code="486"))
+    assert status == 200
+    assert answer["action"] == "route"
+    assert answer["agent"] not in (busy, None)
+    # The same report again (a retransmission) changes nothing more
+    _, again = proxy("route", **invite(attempt=1, failed_agent=busy, failed_code="486"))
+    assert again["agent"] == answer["agent"]
 
 
 def test_an_invite_from_another_site_brings_its_incident(

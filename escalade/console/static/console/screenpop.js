@@ -2,16 +2,42 @@
 // shows the caller's file in a panel. Without JavaScript or WebSocket the console works
 // the same, without the pop. The server renders the panel's HTML (in the agent's
 // language); this script only places it, and reconnects with backoff when the link drops.
+// Under the pop of a call in progress comes the call panel (transfer, consultation),
+// fetched from the server; its forms are posted in the background and the server answers
+// with the panel again (errors included), so the page the agent works on stays.
 (() => {
   const panel = document.getElementById("screen-pop");
   if (!panel || !("WebSocket" in window)) return;
   const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
   const url = scheme + window.location.host + (panel.dataset.wsPath || "/ws/console/");
+  const callUrl = panel.dataset.callUrl || "/calls/";
   const MIN_DELAY = 1000;
   const MAX_DELAY = 30000;
+  const IN_PROGRESS = ["connected", "held"];
   let delay = MIN_DELAY;
   let shownCall = null;
   let dismissed = null;
+  let loads = 0; // only the latest fetch of the call panel is shown
+
+  const body = document.createElement("div");
+  const actions = document.createElement("div");
+  actions.className = "pop-call";
+  actions.dataset.testid = "pop-call";
+  panel.append(body, actions);
+
+  const here = () => window.location.pathname + window.location.search;
+
+  const loadActions = async (id) => {
+    const mine = ++loads;
+    const query = new URLSearchParams({ fragment: "1", next: here() });
+    try {
+      const response = await fetch(`${callUrl}${id}/?${query}`, { credentials: "same-origin" });
+      if (mine !== loads || shownCall !== id) return;
+      actions.innerHTML = response.ok ? await response.text() : "";
+    } catch (error) {
+      if (mine === loads) actions.innerHTML = "";
+    }
+  };
 
   const show = (message) => {
     const call = message.call || {};
@@ -19,19 +45,50 @@
     // An update of a call the agent closed does not come back; a new call always pops.
     if (dismissed === id) return;
     if (call.state === "cleared" && shownCall !== id) return;
-    panel.innerHTML = message.html;
+    body.innerHTML = message.html;
     panel.dataset.call = id;
     panel.dataset.state = call.state || "";
     panel.hidden = false;
     shownCall = id;
+    if (IN_PROGRESS.includes(call.state)) {
+      loadActions(id);
+    } else {
+      loads++;
+      actions.innerHTML = "";
+    }
   };
 
   panel.addEventListener("click", (event) => {
     if (!(event.target instanceof Element) || !event.target.closest("[data-pop-close]")) return;
     dismissed = shownCall;
     shownCall = null;
+    loads++;
     panel.hidden = true;
-    panel.innerHTML = "";
+    body.innerHTML = "";
+    actions.innerHTML = "";
+  });
+
+  panel.addEventListener("submit", async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-call-form]")) return;
+    event.preventDefault();
+    const data = new FormData(form);
+    data.set("fragment", "1");
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((button) => { button.disabled = true; });
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      actions.innerHTML = await response.text();
+    } catch (error) {
+      form.submit(); // the server then answers with a whole page
+    } finally {
+      buttons.forEach((button) => { button.disabled = false; });
+    }
   });
 
   const connect = () => {
