@@ -20,10 +20,14 @@
   let loads = 0; // only the latest fetch of the call panel is shown
 
   const body = document.createElement("div");
+  // What the agent's last action on the call did ("You have the caller back."): kept when
+  // a live update of the call reloads the panel below it.
+  const notice = document.createElement("div");
+  notice.className = "pop-notice";
   const actions = document.createElement("div");
   actions.className = "pop-call";
   actions.dataset.testid = "pop-call";
-  panel.append(body, actions);
+  panel.append(body, notice, actions);
 
   const here = () => window.location.pathname + window.location.search;
 
@@ -45,6 +49,7 @@
     // An update of a call the agent closed does not come back; a new call always pops.
     if (dismissed === id) return;
     if (call.state === "cleared" && shownCall !== id) return;
+    if (shownCall !== id) notice.replaceChildren();
     body.innerHTML = message.html;
     panel.dataset.call = id;
     panel.dataset.state = call.state || "";
@@ -65,6 +70,7 @@
     loads++;
     panel.hidden = true;
     body.innerHTML = "";
+    notice.replaceChildren();
     actions.innerHTML = "";
   });
 
@@ -83,7 +89,12 @@
         credentials: "same-origin",
         headers: { "X-Requested-With": "fetch" },
       });
-      actions.innerHTML = await response.text();
+      const answer = document.createElement("div");
+      answer.innerHTML = await response.text();
+      const done = answer.querySelector("[data-testid='call-panel-done']");
+      notice.replaceChildren(...(done ? [done] : []));
+      loads++; // a panel fetched before this answer is older than it
+      actions.replaceChildren(...answer.childNodes);
     } catch (error) {
       form.submit(); // the server then answers with a whole page
     } finally {
