@@ -11,12 +11,14 @@ class ContactCenterConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django wants: the poller's module needs the loaded models.
+        from escalade.contactcenter.registry_watch import watch_registry
         from escalade.contactcenter.worker import (
             AcdPoller,
             CallbackSweeper,
             IntervalStatsPoller,
         )
 
+        watch_registry()
         register_poller(AcdPoller())
         register_poller(CallbackSweeper())
         register_poller(IntervalStatsPoller())

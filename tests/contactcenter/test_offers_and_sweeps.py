@@ -1,6 +1,7 @@
 """What an agent's console hears when a ringing offer stops, callbacks left dialling by a
 dead process, and routing edited in the admin reaching every process at once."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,8 @@ from escalade.contactcenter.models import (
 from escalade.contactcenter.service import AcdService, service
 from escalade.contactcenter.worker import CallbackSweeper
 from escalade.core.models import AuditEntry
+from escalade.core.roles import Role
+from escalade.network.models import Skill
 from tests.contactcenter.conftest import Floor
 from tests.telephony.test_screen_pop import WAIT, console_socket, run
 
@@ -208,3 +211,32 @@ def test_deleting_a_queues_routing_in_the_admin_bumps_the_version(
     )
     assert response.status_code == 302
     assert RoutingVersion.objects.get().version > version
+
+
+# --- registry edits reach every router ----------------------------------------------------
+
+
+def test_a_queue_needing_a_new_skill_in_the_registry_rebuilds_every_router(
+    floor: Floor,
+    client_as: Callable[[Role], Client],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    # Given another process whose router was built a moment ago
+    other = AcdService()
+    floor.available(floor.paul)
+    other.expected_wait(floor.l1)
+    rebuilds = other.rebuilds
+    version = RoutingVersion.objects.get().version
+    # When an administrator makes the L1 queue require a skill, through the registry API
+    nova = Skill.objects.get(code="NOVA")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(Role.ADMINISTRATOR).patch(
+            f"/api/network/queues/{floor.l1.pk}",
+            {"required_skills": [floor.orbit.pk, nova.pk]},
+            content_type="application/json",
+        )
+    assert response.status_code == 200, response.content
+    # Then the version moved, and the other process rebuilds at its next decision
+    assert RoutingVersion.objects.get().version > version
+    other.expected_wait(floor.l1)
+    assert other.rebuilds == rebuilds + 1
