@@ -1,18 +1,21 @@
 """Screen-pop latency: from the CTI event to the pop on the agent's WebSocket.
 
     .venv/bin/python bench/screenpop.py [--database sqlite|postgres] [--redis]
-        [--agents 50] [--rate 50] [--seconds 20] [--accounts 500]
+        [--workers N] [--agents 50] [--rate 50] [--seconds 20] [--accounts 500]
 
 Builds its own database (a SQLite file in var/bench/, or the PostgreSQL database
 ``escalade_bench_screenpop`` on 127.0.0.1) with the demo data, starts Daphne for
-``escalade.asgi:application`` on 127.0.0.1 in a subprocess (in-memory channel layer, or
-Redis at 127.0.0.1:6379 with ``--redis``), opens the console WebSockets of K signed-in
-agents (``websockets`` library), then posts ``newCall`` events naming those agents in
-turn through ``POST /api/cti/events`` at the given rate. Per call: the CTI request's own
-latency (the baseline) and the time from sending it to the pop arriving on the agent's
-socket.
+``escalade.asgi:application`` on 127.0.0.1 (the embedded default: one process, in-memory
+channel layer; with ``--redis``: Redis at 127.0.0.1:6379 and ``--workers`` Daphne
+processes sharing one listening socket, as in production), opens the console WebSockets
+of K signed-in agents (``websockets`` library), then posts ``newCall`` events naming
+those agents in turn through ``POST /api/cti/events`` at the given rate. The callers are
+the demo customers' numbers, one in ten unknown. Per call: the CTI request's own latency
+(the baseline: the pop cannot leave before the call is committed) and the time from
+sending it to the pop arriving on the agent's socket; the server's CPU time per call.
 
-Prints one JSON line on stdout; progress goes to stderr.
+Prints one JSON line on stdout; progress goes to stderr, the server's log to
+``var/bench/screenpop-server.log``.
 """
 
 from __future__ import annotations
@@ -22,14 +25,17 @@ import asyncio
 import http.client
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import websockets
 
@@ -45,12 +51,15 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 HOTLINE = "+33 1 70 36 00 00"
 LATE = 10.0  # seconds after the last call a pop may still arrive
 REQUEST_TIMEOUT = 15.0  # a CTI request slower than this counts as failed
+SERVER_LOG = ROOT / "var" / "bench" / "screenpop-server.log"
+UNKNOWN_SHARE = 0.1  # callers whose number no customer has
 
 
 def configure(database: str, redis: bool, accounts: int) -> dict[str, str]:
     """The environment of this process and of the server; must run before django.setup()."""
     env = {
-        "DJANGO_SETTINGS_MODULE": "escalade.settings",
+        # Another settings module may be named (a deployment's own): the server uses it too.
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "escalade.settings"),
         "ESCALADE_DEBUG": "0",
         "ESCALADE_SECRET_KEY": os.environ.get("ESCALADE_SECRET_KEY") or "bench-screenpop-" * 4,
         "ESCALADE_LOG_LEVEL": "ERROR",
@@ -71,18 +80,20 @@ def configure(database: str, redis: bool, accounts: int) -> dict[str, str]:
     return env
 
 
-def prepare(accounts: int, agents: int) -> tuple[str, list[tuple[str, str]]]:
-    """Migrate, load the demo data once; a bridge token and K agents' session cookies."""
+def prepare(accounts: int, agents: int) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """Migrate, load the demo data once; a bridge token, K agents' session cookies and
+    the customers' numbers the calls come from."""
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.core.management import call_command
+    from django.db import connections
     from django.test import Client
 
     from escalade.core.actions import do_create_api_token
-    from escalade.customers.models import Account
+    from escalade.customers.models import Account, ContactPhone
     from escalade.demo.generator import generate
     from escalade.network.models import Agent
 
@@ -111,43 +122,99 @@ def prepare(accounts: int, agents: int) -> tuple[str, list[tuple[str, str]]]:
         sessions.append(
             (agent.user.get_username(), client.cookies[settings.SESSION_COOKIE_NAME].value)
         )
-    return token, sessions
+    numbers = list(ContactPhone.objects.order_by("pk").values_list("number", flat=True))
+    if not numbers:
+        raise SystemExit("No customer phone numbers in the demo data.")
+    # The server opens its own connections; this process needs none while it measures.
+    connections.close_all()
+    return token, sessions, numbers
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def listening_socket() -> socket.socket:
+    """The port the server processes share (each Daphne adopts it with ``--fd``)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    listener.set_inheritable(True)
+    return listener
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "daphne"),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "escalade.asgi:application",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 30
+def start_servers(
+    env: dict[str, str], listener: socket.socket, workers: int, log_file: TextIO
+) -> list[subprocess.Popen[bytes]]:
+    """``workers`` Daphne processes accepting on the same socket; the kernel spreads the
+    connections between them."""
+    fd = listener.fileno()
+    port = int(listener.getsockname()[1])
+    servers = [
+        subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "daphne"),
+                "--fd",
+                str(fd),
+                "-v",
+                "0",
+                "escalade.asgi:application",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            pass_fds=[fd],
+            stdout=log_file,
+            stderr=log_file,
+        )
+        for _ in range(workers)
+    ]
+    # Ready when the port answers and every process has done importing the application
+    # (its CPU time stops growing): a fresh connection may reach any of them.
+    deadline = time.monotonic() + 60
+    before = [cpu_seconds([server]) for server in servers]
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(
-                f"Daphne stopped: {server.stderr.read().decode() if server.stderr else ''}"
-            )
+        if any(server.poll() is not None for server in servers):
+            stop_servers(servers)
+            raise SystemExit(f"Daphne stopped: see {SERVER_LOG}")
+        time.sleep(0.5)
+        now = [cpu_seconds([server]) for server in servers]
+        settled = all(after - earlier < 0.05 for earlier, after in zip(before, now, strict=True))
+        before = now
+        if settled and _answers(port):
+            return servers
+    stop_servers(servers)
+    raise SystemExit("Daphne did not start in 60 s.")
+
+
+def _answers(port: int) -> bool:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/api/docs")
+        connection.getresponse().read()
+        connection.close()
+        return True
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def stop_servers(servers: Sequence[subprocess.Popen[bytes]]) -> None:
+    for server in servers:
+        server.terminate()
+    for server in servers:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def cpu_seconds(servers: Sequence[subprocess.Popen[bytes]]) -> float:
+    """User + system CPU time the server processes have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for server in servers:
+        try:
+            fields = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("Daphne did not start in 30 s.")
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -163,15 +230,12 @@ class Poster:
     def __init__(self, port: int, token: str) -> None:
         self.port = port
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        self.local: dict[int, http.client.HTTPConnection] = {}
+        self.local = threading.local()
 
     def post(self, body: dict[str, Any]) -> int:
-        import threading
-
-        key = threading.get_ident()
-        connection = self.local.get(key)
+        connection = getattr(self.local, "connection", None)
         if connection is None:
-            connection = self.local[key] = http.client.HTTPConnection(
+            connection = self.local.connection = http.client.HTTPConnection(
                 "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT
             )
         try:
@@ -181,18 +245,25 @@ class Poster:
             return int(response.status)
         except (OSError, http.client.HTTPException):
             connection.close()
-            self.local.pop(key, None)
+            self.local.connection = None
             return 0
 
 
 async def measure(
-    port: int, token: str, sessions: list[tuple[str, str]], rate: float, seconds: float
+    port: int,
+    token: str,
+    sessions: list[tuple[str, str]],
+    numbers: list[str],
+    rate: float,
+    seconds: float,
+    servers: Sequence[subprocess.Popen[bytes]],
 ) -> dict[str, Any]:
     from django.conf import settings
 
     sent: dict[str, float] = {}
     popped: dict[str, float] = {}
     cti_ms: list[float] = []
+    statuses: Counter[int] = Counter()
     origin = f"http://127.0.0.1:{port}"
 
     async def listen(socket_: Any) -> None:
@@ -219,29 +290,35 @@ async def measure(
     poster = Poster(port, token)
     loop = asyncio.get_running_loop()
     run = f"{int(time.time())}"
-    total = int(rate * seconds)
-    pending = []
+    draw = random.Random(1)
 
-    async def one(index: int) -> None:
-        user = sessions[index % len(sessions)][0]
-        call_id = f"bench-{run}-{index}"
-        body = {
-            "event": "newCall",
-            "from": f"+3319{index:07d}",
-            "to": HOTLINE,
-            "direction": "in",
-            "callId": call_id,
-            "user": [user],
-        }
-        start = time.perf_counter()
-        sent[call_id] = start
-        status = await loop.run_in_executor(pool, poster.post, body)
-        if status == 200:
-            cti_ms.append((time.perf_counter() - start) * 1000)
-        else:
-            sent.pop(call_id, None)
+    async def burst(label: str, total: int, pool: ThreadPoolExecutor) -> float:
+        """Post ``total`` calls at the rate; the seconds it took to offer them."""
+        callers = [
+            f"+3319{index:07d}" if draw.random() < UNKNOWN_SHARE else draw.choice(numbers)
+            for index in range(total)
+        ]
 
-    with ThreadPoolExecutor(max_workers=32) as pool:
+        async def one(index: int) -> None:
+            call_id = f"bench-{run}-{label}-{index}"
+            body = {
+                "event": "newCall",
+                "from": callers[index],
+                "to": HOTLINE,
+                "direction": "in",
+                "callId": call_id,
+                "user": [sessions[index % len(sessions)][0]],
+            }
+            start = time.perf_counter()
+            sent[call_id] = start
+            status = await loop.run_in_executor(pool, poster.post, body)
+            statuses[status] += 1
+            if status == 200:
+                cti_ms.append((time.perf_counter() - start) * 1000)
+            else:
+                sent.pop(call_id, None)
+
+        pending = []
         began = time.perf_counter()
         for index in range(total):
             delay = began + index / rate - time.perf_counter()
@@ -249,9 +326,24 @@ async def measure(
                 await asyncio.sleep(delay)
             pending.append(asyncio.create_task(one(index)))
         await asyncio.gather(*pending)
+        offered = time.perf_counter() - began
         deadline = time.perf_counter() + LATE
         while len(popped.keys() & sent.keys()) < len(sent) and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
+        return offered
+
+    total = int(rate * seconds)
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        # One second unmeasured: a server that has just started compiles its templates,
+        # opens its connections and fills its caches on the first calls.
+        await burst("warm", max(1, int(rate)), pool)
+        sent.clear()
+        popped.clear()
+        cti_ms.clear()
+        statuses.clear()
+        cpu_before = cpu_seconds(servers)
+        offered_s = await burst("run", total, pool)
+        cpu_used = cpu_seconds(servers) - cpu_before
     for task in listeners:
         task.cancel()
     for s in sockets:
@@ -260,11 +352,18 @@ async def measure(
     return {
         "calls": len(sent),
         "failed": total - len(sent),
+        "statuses": {str(code): count for code, count in sorted(statuses.items())},
+        "pops": len(pop_ms),
+        "lost": len(sent) - len(pop_ms),
         "pop_p50_ms": percentile(pop_ms, 0.5),
         "pop_p99_ms": percentile(pop_ms, 0.99),
+        "pop_max_ms": percentile(pop_ms, 1.0),
         "cti_p50_ms": percentile(cti_ms, 0.5),
         "cti_p99_ms": percentile(cti_ms, 0.99),
-        "lost": len(sent) - len(pop_ms),
+        "offered_s": round(offered_s, 2),
+        # Server CPU per call: the CTI request and the pop's rendering and sending.
+        "server_cpu_ms_per_call": round(cpu_used * 1000 / max(1, len(sent)), 2),
+        "server_cpu_share": round(cpu_used / max(offered_s, 1e-9), 2),
     }
 
 
@@ -272,29 +371,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--redis", action="store_true", help="Redis channel layer")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="Daphne processes (default: 1 on the in-memory layer, the CPU count with Redis)",
+    )
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--rate", type=float, default=50.0, help="calls per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--accounts", type=int, default=500)
     args = parser.parse_args(argv)
+    workers = args.workers or ((os.cpu_count() or 1) if args.redis else 1)
+    if workers > 1 and not args.redis:
+        raise SystemExit("Several processes need the Redis channel layer: add --redis.")
     env = configure(args.database, args.redis, args.accounts)
-    token, sessions = prepare(args.accounts, args.agents)
-    port = free_port()
-    server = start_server(env, port)
-    try:
-        result = asyncio.run(measure(port, token, sessions, args.rate, args.seconds))
-    finally:
-        server.terminate()
+    token, sessions, numbers = prepare(args.accounts, args.agents)
+    listener = listening_socket()
+    port = int(listener.getsockname()[1])
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with SERVER_LOG.open("w") as log_file:
+        servers = start_servers(env, listener, workers, log_file)
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            result = asyncio.run(
+                measure(port, token, sessions, numbers, args.rate, args.seconds, servers)
+            )
+        finally:
+            stop_servers(servers)
+            listener.close()
+    errors = SERVER_LOG.read_text(errors="replace").count("Traceback (most recent call last)")
     line = {
         "bench": "screenpop",
         "database": args.database,
         "channel_layer": "redis" if args.redis else "memory",
+        "workers": workers,
         "calls_per_s": args.rate,
         **result,
+        "server_errors": errors,
     }
     print(json.dumps(line), flush=True)
     return 0

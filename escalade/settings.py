@@ -180,9 +180,15 @@ REFERENCE_CACHE_SECONDS = float(os.environ.get("ESCALADE_REFERENCE_CACHE_SECONDS
 
 # Live events (screen pop): in memory for one process; Redis when several processes serve.
 REDIS_URL = os.environ.get("ESCALADE_REDIS_URL", "")
+# A console waits for its messages with a blocking read of 5 s (channels-redis); the
+# client's read timeout (redis-py: 5 s by default) must outlast it, or a busy process
+# times out the read, and the console stops receiving its pops.
 CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": (
-        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}]},
+        }
         if REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )

@@ -1,6 +1,6 @@
 """Reads of customers, scoped to the caller: lists, lookups and the customer file."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,7 +90,15 @@ def phone_regions(extra: Iterable[str] = ()) -> list[str]:
 def by_phone(principal: Principal, raw: str, *, regions: Iterable[str] = ()) -> list[Match]:
     """Contacts with this number; national formats are read in the agent's country first."""
     local = [*regions, principal.country or ""]
-    numbers = lookup_candidates(raw, regions=phone_regions(local))
+    return by_phone_numbers(principal, lookup_candidates(raw, regions=phone_regions(local)))
+
+
+def by_phone_numbers(principal: Principal, numbers: Sequence[str]) -> list[Match]:
+    """Contacts with one of these E.164 numbers, the first numbers' first.
+
+    For callers that have already read the number (the switch's caller-ID lookup): the
+    same query as ``by_phone``, without parsing the number again.
+    """
     if not numbers:
         return []
     # One query: the screen pop runs this for every call.

@@ -11,14 +11,16 @@ the webhook deliveries (written to the outbox in the transaction, sent by the wo
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,6 +57,24 @@ class CallResult:
     alerted: tuple[Agent, ...] = field(default_factory=tuple)
 
 
+# SQLite has one writer at a time. ASGI runs each request in a thread of its own: the
+# threads of this process take turns on this lock rather than in SQLite's busy handler,
+# which sleeps up to 100 ms between tries (the p99 of a burst of calls). Only a thread
+# about to open its outermost transaction waits for it; one already writing never does,
+# so the lock cannot deadlock with SQLite's.
+_SQLITE_WRITER = threading.RLock()
+
+
+@contextmanager
+def one_writer() -> Iterator[None]:
+    """Around a write transaction of calls: on SQLite, one thread of the process at a time."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with _SQLITE_WRITER:
+        yield
+
+
 def _key(kind: str, key: str | None) -> str:
     return key or f"{kind}:{uuid.uuid4().hex}"
 
@@ -67,11 +87,17 @@ def _store_event(
     key: str | None,
     at: datetime,
     payload: dict[str, Any] | None,
+    savepoint: bool = True,
 ) -> bool:
-    """Store the event; False when this source already sent an event with this key."""
+    """Store the event; False when this source already sent an event with this key.
+
+    ``savepoint=False`` when a known key undoes the whole action anyway (one statement
+    less on every event of a new call).
+    """
     try:
         # A savepoint: a duplicate key must not break the action's transaction.
-        with transaction.atomic():
+        guard: AbstractContextManager[Any] = transaction.atomic() if savepoint else nullcontext()
+        with guard:
             CallEvent.objects.create(
                 call=call,
                 kind=kind,
@@ -215,20 +241,13 @@ def _timeline_entry(call: Call, *, at: datetime, incident: Incident | None) -> N
     )
 
 
-def _alert(call: Call, agents: Sequence[Agent], at: datetime, *, new: bool = False) -> None:
-    """Ring these agents: an alerting leg each; the call rings when it was only offered.
-
-    ``new``: the call was created in this transaction, so no agent has a leg on it yet.
-    """
+def _alert(call: Call, agents: Sequence[Agent], at: datetime) -> None:
+    """Ring these agents: an alerting leg each; the call rings when it was only offered."""
     if not agents:
         return
-    present: set[int | None] = (
-        set()
-        if new
-        else set(
-            call.connections.filter(party=Party.AGENT, state__in=LIVE_STATES).values_list(
-                "agent_id", flat=True
-            )
+    present = set(
+        call.connections.filter(party=Party.AGENT, state__in=LIVE_STATES).values_list(
+            "agent_id", flat=True
         )
     )
     CallConnection.objects.bulk_create(
@@ -282,7 +301,10 @@ def do_call_offered(
     # National caller IDs are read in the country of the number that was called.
     regions = [region] if (region := region_of(called_e164)) else []
     caller = identify(from_number if inbound else to_number, regions=regions)
-    with transaction.atomic():
+    # The call is inserted as it ends up: ringing its agents when the switch named them
+    # (a single one is the call's agent; the agent placing an outbound call always is).
+    agent = alert[0] if alert and (len(alert) == 1 or not inbound) else None
+    with one_writer(), transaction.atomic():
         try:
             with transaction.atomic():
                 call = Call.objects.create(
@@ -297,7 +319,8 @@ def do_call_offered(
                     queue_name=queue.name if queue is not None else queue_name,
                     account=caller.account,
                     contact=caller.contact,
-                    state=State.OFFERED,
+                    agent=agent,
+                    state=State.ALERTING if alert else State.OFFERED,
                     started_at=at,
                 )
         except IntegrityError:
@@ -306,10 +329,17 @@ def do_call_offered(
                 call=call, kind=EventKind.OFFERED, source=source, key=key, at=at, payload=payload
             )
             return CallResult(call=call, duplicate=not stored, caller=caller)
+        # No savepoint: the call is new, so a known key means the source reused it for
+        # another call, and the whole action is undone.
         if not _store_event(
-            call=call, kind=EventKind.OFFERED, source=source, key=key, at=at, payload=payload
+            call=call,
+            kind=EventKind.OFFERED,
+            source=source,
+            key=key,
+            at=at,
+            payload=payload,
+            savepoint=False,
         ):
-            # The call is new but the key is not: the source reused a key for another call.
             raise CallStateError(_("This event key was already used for another call."))
         customer_number = caller.e164 or (from_number if inbound else to_number)
         legs = [
@@ -338,12 +368,20 @@ def do_call_offered(
                     connected_at=at,
                 )
             )
-            call.agent = alert[0]
-            call.state = State.ALERTING
-            call.save(update_fields=["agent", "state"])
-        CallConnection.objects.bulk_create(legs)
         if inbound:
-            _alert(call, alert, at, new=True)
+            # The agents the switch rings: an alerting leg each.
+            legs.extend(
+                CallConnection(
+                    call=call,
+                    party=Party.AGENT,
+                    agent=ringing,
+                    state=State.ALERTING,
+                    offered_at=at,
+                    alerting_at=at,
+                )
+                for ringing in alert
+            )
+        CallConnection.objects.bulk_create(legs)
         record(
             actor=actor,
             action="call_offered",
@@ -351,7 +389,7 @@ def do_call_offered(
             summary=f"{call.get_direction_display()} call {external_id} from {from_number}",
         )
         emit("call.offered", {"call": call_payload(call)})
-        announce(call, [agent.pk for agent in alert])
+        announce(call, [ringing.pk for ringing in alert])
     return CallResult(call=call, caller=caller, alerted=tuple(alert))
 
 
@@ -371,7 +409,7 @@ def do_call_alerting(
     next one.
     """
     at = at or timezone.now()
-    with transaction.atomic():
+    with one_writer(), transaction.atomic():
         call = _locked(call)
         if not _store_event(
             call=call, kind=EventKind.ALERTING, source=call.source, key=key, at=at, payload=payload
@@ -399,7 +437,7 @@ def do_call_answered(
 ) -> CallResult:
     """Someone answered: that agent's leg is connected, the others stop ringing."""
     at = at or timezone.now()
-    with transaction.atomic():
+    with one_writer(), transaction.atomic():
         call = _locked(call)
         if not _store_event(
             call=call, kind=EventKind.ANSWERED, source=call.source, key=key, at=at, payload=payload
@@ -479,7 +517,7 @@ def _hold(
     at = at or timezone.now()
     kind = EventKind.HELD if hold else EventKind.RETRIEVED
     source_state, target = (State.CONNECTED, State.HELD) if hold else (State.HELD, State.CONNECTED)
-    with transaction.atomic():
+    with one_writer(), transaction.atomic():
         call = _locked(call)
         if not _store_event(
             call=call, kind=kind, source=call.source, key=key, at=at, payload=payload
@@ -532,7 +570,7 @@ def do_call_ended(
 ) -> CallResult:
     """The call is over: every leg cleared; a known caller's timeline tells of the call."""
     at = at or timezone.now()
-    with transaction.atomic():
+    with one_writer(), transaction.atomic():
         call = _locked(call)
         if not _store_event(
             call=call, kind=EventKind.ENDED, source=call.source, key=key, at=at, payload=payload
@@ -569,7 +607,7 @@ def do_attach_incident(*, actor: Any, call: Call, incident: Incident) -> Call:
     A call that has already ended adds its entry to the incident's timeline now.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with one_writer(), transaction.atomic():
         call = _locked(call)
         if call.incident_id == incident.pk:
             return call

@@ -7,6 +7,7 @@ bridge's bearer token. Each event is applied by one action; the same event again
 """
 
 import json
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +35,7 @@ from escalade.telephony.actions import (
     do_call_answered,
     do_call_ended,
     do_call_offered,
+    one_writer,
 )
 from escalade.telephony.identify import Caller
 from escalade.telephony.models import Call, Cause, Direction
@@ -169,7 +171,7 @@ def cti_event(request: HttpRequest) -> Any:
             if not agents and unknown:
                 warnings.append(_("No agent is named %(names)s.") % {"names": ", ".join(unknown)})
             # The routing lock before the call's row lock (see telephony.acd).
-            with acd_service.routing_transaction():
+            with one_writer(), acd_service.routing_transaction():
                 result = do_call_answered(
                     actor=request.user,
                     call=call,
@@ -184,7 +186,7 @@ def cti_event(request: HttpRequest) -> Any:
         if cause not in Cause.values:
             warnings.append(_("Unknown cause %(cause)s, recorded as other.") % {"cause": cause})
             cause = Cause.OTHER
-        with acd_service.routing_transaction():
+        with one_writer(), acd_service.routing_transaction():
             result = do_call_ended(
                 actor=request.user, call=call, cause=Cause(cause), key=key, payload=raw
             )
@@ -210,7 +212,10 @@ def _new_call(
     agents, unknown = agents_named(event.user)
     if unknown:
         warnings.append(_("No agent is named %(names)s.") % {"names": ", ".join(unknown)})
-    with acd_service.routing_transaction():
+    # A queue and nobody named: the ACD chooses the agent (and rings them), under the
+    # routing lock. A call the switch has routed itself does not wait for that lock.
+    routed_here = queue is not None and not event.user and event.direction == "in"
+    with one_writer(), acd_service.routing_transaction() if routed_here else nullcontext():
         result = do_call_offered(
             actor=request.user,
             source=SOURCE,
@@ -224,13 +229,7 @@ def _new_call(
             key=key,
             payload=raw,
         )
-        # A queue and nobody named: the ACD chooses the agent (and rings them).
-        if (
-            queue is not None
-            and not event.user
-            and event.direction == "in"
-            and not result.duplicate
-        ):
+        if routed_here and queue is not None and not result.duplicate:
             offer_to_acd(result.call, queue)
             result = replace(result, call=reload(result.call))
     return _result(event, result, warnings, caller=True)

@@ -7,13 +7,14 @@ decided when the screen pop is rendered with the agent's own principal.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import phonenumbers
 
 from escalade.core.principal import Principal
 from escalade.core.roles import Role
 from escalade.customers.models import Account, Contact
-from escalade.customers.queries import Match, by_phone, phone_regions
+from escalade.customers.queries import Match, by_phone_numbers, phone_regions
 from escalade.engines.phones import lookup_candidates
 
 # Sees everything, belongs to no organisation: for lookups done on the switch's behalf.
@@ -40,6 +41,13 @@ class Caller:
         return self.account is None and bool(self.matches)
 
 
+# Reading a number takes a dozen parses (each region, valid or only possible), and the
+# same numbers come back all day (the hotlines, regular callers): each process keeps the
+# readings of the last few thousand.
+NUMBERS_KEPT = 4096
+
+
+@lru_cache(maxsize=NUMBERS_KEPT)
 def region_of(number: str) -> str | None:
     """The country of an E.164 number ("+33…" → "FR"), or None."""
     if not number.startswith("+"):
@@ -61,17 +69,24 @@ def normalize(raw: str, *, regions: Iterable[str] = ()) -> str:
     text = raw.strip()
     if not text or not any(ch.isdigit() for ch in text):
         return text
-    candidates = lookup_candidates(text, regions=phone_regions(regions))
+    candidates = _readings(text, tuple(phone_regions(regions)))
     return candidates[0] if candidates else text
 
 
+@lru_cache(maxsize=NUMBERS_KEPT)
+def _readings(text: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(lookup_candidates(text, regions=regions))
+
+
 def identify(raw: str, *, regions: Iterable[str] = ()) -> Caller:
-    """The caller behind a number: one query on the indexed contact phones."""
-    local = list(regions)
-    e164 = normalize(raw, regions=local)
+    """The caller behind a number: one query on the indexed contact phones.
+
+    The number is read once (``normalize``); the lookup searches that reading only.
+    """
+    e164 = normalize(raw, regions=regions)
     if not e164.startswith("+"):
         return Caller(number=raw, e164=e164)
-    matches = by_phone(SYSTEM, e164, regions=local)
+    matches = by_phone_numbers(SYSTEM, [e164])
     accounts = {match.account.pk for match in matches}
     if len(accounts) != 1:
         return Caller(number=raw, e164=e164, matches=matches)

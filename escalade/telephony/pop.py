@@ -6,7 +6,7 @@ gets a search box prefilled with the number.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +16,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
+from escalade.contracts.models import Contract, always_open
+from escalade.contracts.queries import local_date
+from escalade.contracts.queries import visible as visible_contracts
 from escalade.core.principal import Principal, principal_for
 from escalade.core.roles import STAFF_ROLES
-from escalade.desk.queries import desk_file
-from escalade.engines.entitlements import ContractState
+from escalade.customers.queries import accounts
+from escalade.engines.entitlements import ContractState, ContractTerms, contract_state
 from escalade.engines.phones import display
 from escalade.incidents.models import EntryKind
-from escalade.incidents.queries import customer_timeline
+from escalade.incidents.queries import active, by_urgency, customer_timeline, incidents
 from escalade.telephony.models import Cause, Direction, State
 
 OPEN_INCIDENTS_SHOWN = 5
@@ -67,10 +70,46 @@ def _number(facts: dict[str, Any]) -> str:
     return display(e164) if e164.startswith("+") else (facts.get("number") or "")
 
 
+def _coverage(principal: Principal, account_id: int, now: datetime) -> dict[str, Any]:
+    """Whether a contract covers the account today (in its calendar's time zone).
+
+    Only the dates count here: the pop does not need the allowances nor the calendars'
+    hours that the customer file computes, so neither is loaded.
+    """
+    rows = (
+        Contract.objects.filter(visible_contracts(principal), account_id=account_id)
+        .order_by()
+        .values_list("starts_on", "ends_on", "cancelled_on", "plan__calendar__time_zone")
+    )
+    active: list[date] = []
+    pending: list[date] = []
+    for starts_on, ends_on, cancelled_on, time_zone in rows:
+        terms = ContractTerms(
+            starts_on=starts_on,
+            ends_on=ends_on,
+            cancelled_on=cancelled_on,
+            product_ids=frozenset(),
+            channels=frozenset(),
+            calendar=always_open(time_zone),
+        )
+        state = contract_state(terms, local_date(now, time_zone))
+        if state == ContractState.ACTIVE:
+            active.append(ends_on)
+        elif state == ContractState.PENDING:
+            pending.append(starts_on)
+    return {
+        "covered": bool(active),
+        "covered_until": max(active, default=None),
+        "next_start": min(pending, default=None),
+    }
+
+
 def pop_context(viewer: Viewer, facts: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """What the pop shows; the desk file's queries when the caller is known and visible."""
-    account_id = facts.get("account_id")
-    desk = desk_file(viewer.principal, account_id, now=now) if account_id else None
+    """What the pop shows; four queries when the caller is known and visible, else none.
+
+    Each read goes through the viewer's own scope (accounts, contracts, incidents and
+    timeline), loading only the columns the pop shows: it runs for every call event.
+    """
     state = facts.get("state", "")
     cause = facts.get("cause") or ""
     context: dict[str, Any] = {
@@ -87,26 +126,37 @@ def pop_context(viewer: Viewer, facts: dict[str, Any], *, now: datetime) -> dict
         "search_url": reverse("customers:search"),
         "search_text": facts.get("number") or _number(facts),
     }
-    if desk is None:
+    account_id = facts.get("account_id")
+    principal = viewer.principal
+    account = (
+        accounts(principal).filter(pk=account_id).only("id", "name", "segment").order_by().first()
+        if account_id
+        else None
+    )
+    if account is None:
         return context
-    account = desk.file.account
-    active = [s for s in desk.file.contracts if s.state == ContractState.ACTIVE]
-    pending = [s for s in desk.file.contracts if s.state == ContractState.PENDING]
+    open_incidents = list(
+        by_urgency(active(incidents(principal).filter(account_id=account.pk)))
+        .select_related(None)
+        .only("id", "number", "title", "severity", "sla_due_at", "sla_state")
+    )
+    entries = list(
+        customer_timeline(principal, account.pk)
+        .select_related(None)
+        .select_related("incident")
+        .only("id", "at", "kind", "body", "incident__id", "incident__number")
+        .order_by("-at", "-id")[:INTERACTIONS_SHOWN]
+    )
     new_incident = {"account": account.pk}
     if facts.get("contact_id"):
         new_incident["contact"] = facts["contact_id"]
-    entries = list(
-        customer_timeline(viewer.principal, account.pk).order_by("-at", "-id")[:INTERACTIONS_SHOWN]
-    )
     context.update(
         {
             "account": account,
             "contact_name": facts.get("contact_name") or "",
-            "covered": bool(active),
-            "covered_until": max((s.contract.ends_on for s in active), default=None),
-            "next_start": min((s.contract.starts_on for s in pending), default=None),
-            "open_incidents": desk.open_incidents[:OPEN_INCIDENTS_SHOWN],
-            "more_incidents": max(0, len(desk.open_incidents) - OPEN_INCIDENTS_SHOWN),
+            **_coverage(principal, account.pk, now),
+            "open_incidents": open_incidents[:OPEN_INCIDENTS_SHOWN],
+            "more_incidents": max(0, len(open_incidents) - OPEN_INCIDENTS_SHOWN),
             "interactions": [
                 {
                     "at": entry.at,
