@@ -3,18 +3,19 @@
 Building and compiling a queryset costs the ORM several times what the database needs to
 answer a lookup by key. The hottest reads (opening an incident runs a handful) are
 written as ordinary querysets, compiled on first use with marker values, and then run
-as raw queries with the request's values: the SQL stays the ORM's own (quoting, column
+on a cursor with the request's values: the SQL stays the ORM's own (quoting, column
 lists, the database's dialect), only the compiling is not repeated.
 
 Only for queries whose shape does not depend on the values: no ``None`` (it turns into
-``IS NULL``), no lists of varying length. Related objects (``select_related``) are not
-loaded by raw queries; each query reads one model.
+``IS NULL``), no lists of varying length; each query reads the columns of one model
+(no ``select_related``, no annotations).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -40,7 +41,7 @@ class CompiledQuery(Generic[M]):
     def __init__(self, build: Callable[..., models.QuerySet[M]], **kinds: type) -> None:
         self._build = build
         self._kinds = kinds
-        self._compiled: dict[str, tuple[models.QuerySet[M], str, list[Slot], list[Any]]] = {}
+        self._compiled: dict[str, _Compiled[M]] = {}
         self._lock = threading.Lock()
 
     def _markers(self) -> dict[str, Any]:
@@ -56,7 +57,7 @@ class CompiledQuery(Generic[M]):
                 raise TypeError(f"{name}: only int, str and datetime arguments can be compiled.")
         return markers
 
-    def _compile(self, alias: str) -> tuple[models.QuerySet[M], str, list[Slot], list[Any]]:
+    def _compile(self, alias: str) -> _Compiled[M]:
         ops = connections[alias].ops
         by_value: dict[Any, Slot] = {}
         markers = self._markers()
@@ -70,25 +71,60 @@ class CompiledQuery(Generic[M]):
             else:
                 by_value[value] = (name, _same)
         queryset = self._build(**markers)
-        sql, params = queryset.query.get_compiler(alias).as_sql()
+        compiler = queryset.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
         slots = [by_value.get(param) if _hashable(param) else None for param in params]
         missing = set(markers) - {slot[0] for slot in slots if slot is not None}
         if missing:
             raise ValueError(f"The compiled query does not use {sorted(missing)}.")
-        return queryset, sql, slots, list(params)
+        if compiler.query.select_related or compiler.annotation_col_map:
+            raise ValueError("A compiled query reads the columns of one model only.")
+        columns = [column for column, _sql, _alias in compiler.select]
+        return _Compiled(
+            model=queryset.model,
+            sql=sql,
+            slots=slots,
+            constants=list(params),
+            attnames=[column.target.attname for column in columns],
+            # The database's values in Python's types (SQLite's dates are text, …).
+            converters=list(compiler.get_converters(columns).items()),
+        )
 
     def run(self, using: str = "default", **values: Any) -> list[M]:
-        compiled = self._compiled.get(connections[using].vendor)
+        connection = connections[using]
+        compiled = self._compiled.get(connection.vendor)
         if compiled is None:
             with self._lock:
                 compiled = self._compile(using)
-                self._compiled[connections[using].vendor] = compiled
-        queryset, sql, slots, constants = compiled
+                self._compiled[connection.vendor] = compiled
         params = [
             slot[1](values[slot[0]]) if slot is not None else constant
-            for slot, constant in zip(slots, constants, strict=True)
+            for slot, constant in zip(compiled.slots, compiled.constants, strict=True)
         ]
-        return list(queryset.model._default_manager.db_manager(using).raw(sql, params))
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            if compiled.converters:
+                row = list(row)
+                for position, (functions, expression) in compiled.converters:
+                    value = row[position]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[position] = value
+            found.append(compiled.model.from_db(using, compiled.attnames, row))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled(Generic[M]):
+    model: type[M]
+    sql: str
+    slots: list[Slot]
+    constants: list[Any]
+    attnames: list[str]
+    converters: list[tuple[int, tuple[list[Callable[..., Any]], Any]]]
 
 
 def _same(value: Any) -> Any:
