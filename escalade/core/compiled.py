@@ -137,3 +137,48 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+class CompiledInsert(Generic[M]):
+    """Single-row INSERTs of one model, the statement built once per process and database.
+
+    For append-only rows written on every request (the status history, the audit trail):
+    the fields' own preparation (``pre_save``, ``get_db_prep_save``) still runs for each
+    row; what is saved is building the statement. Like ``bulk_create``, it sends no
+    ``pre_save``/``post_save`` signal.
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self._statements: dict[tuple[str, bool], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+    def _statement(self, connection: Any, with_pk: bool) -> tuple[str, list[Any]]:
+        key = (connection.vendor, with_pk)
+        statement = self._statements.get(key)
+        if statement is None:
+            meta = self.model._meta
+            fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
+            quote = connection.ops.quote_name
+            sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
+                quote(meta.db_table),
+                ", ".join(quote(f.column) for f in fields),
+                ", ".join(["%s"] * len(fields)),
+                quote(meta.pk.column),
+            )
+            statement = self._statements[key] = (sql, fields)
+        return statement
+
+    def insert(self, obj: M, using: str = "default") -> M:
+        """Write ``obj`` as a new row; its primary key is set from the database's."""
+        if not obj._state.adding:
+            raise ValueError(f"{obj!r} is already saved: it is inserted once.")
+        connection = connections[using]
+        sql, fields = self._statement(connection, obj.pk is not None)
+        params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        obj.pk = row[0]
+        obj._state.adding = False
+        obj._state.db = using
+        return obj

@@ -12,7 +12,7 @@ from escalade.contracts.eligibility import NO_CONTRACT, reason_messages
 from escalade.contracts.models import Contract
 from escalade.contracts.queries import contract_terms, ledger_in_period, local_date, with_plan
 from escalade.core.audit import record
-from escalade.core.compiled import CompiledQuery
+from escalade.core.compiled import CompiledInsert, CompiledQuery
 from escalade.core.principal import Principal
 from escalade.core.roles import Role
 from escalade.customers.actions import do_create_contact
@@ -83,6 +83,10 @@ CONTRACTS_FOR_PRODUCT = CompiledQuery(
     account=int,
     product=int,
 )
+
+
+INCIDENT_INSERT = CompiledInsert(Incident)
+STATUS_INSERT = CompiledInsert(StatusChange)
 
 
 def _account(principal: Principal, account_id: int) -> Account | None:
@@ -226,13 +230,15 @@ def do_open_incident(
         known = Known(history=[(now, Status.NEW.value)])
         named = clocks(incident, now=now, known=known)
         summarize(incident, named, now=now)
-        incident.save(force_insert=True)
+        INCIDENT_INSERT.insert(incident)
         if incident_id is None:
             incident.number = number_for(incident.pk)
             incident.save(update_fields=["number"])
         raise_due(incident, named, now=now, known=known)
-        StatusChange.objects.create(
-            incident=incident, at=now, to_status=Status.NEW, actor_id=getattr(actor, "pk", None)
+        STATUS_INSERT.insert(
+            StatusChange(
+                incident=incident, at=now, to_status=Status.NEW, actor_id=getattr(actor, "pk", None)
+            )
         )
         consumed = []
         if coverage == Coverage.ENTITLED and entitlements:

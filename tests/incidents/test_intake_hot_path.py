@@ -1,4 +1,4 @@
-"""What intake reads from per-process copies, and when a change reaches it.
+"""Intake's hot path: per-process copies, compiled queries and inserts, incident numbers.
 
 A change made through Escalade in this process applies to the next request; one made by
 another process (here: a bulk update, which sends no signal) within
@@ -16,8 +16,9 @@ from django.test import Client
 from escalade.contracts.models import EntitlementEntry
 from escalade.core import refcache
 from escalade.core.actions import do_create_api_token
+from escalade.core.audit import AUDIT_INSERT
 from escalade.core.compiled import CompiledQuery
-from escalade.core.models import ApiToken
+from escalade.core.models import ApiToken, AuditEntry
 from escalade.core.roles import Role
 from escalade.incidents.models import Incident, RoutingRule
 from escalade.incidents.numbering import number_for
@@ -143,3 +144,26 @@ def test_a_query_that_ignores_an_argument_is_refused_when_compiled(world: World)
 
     with pytest.raises(ValueError, match="pid"):
         unused.run(account=1, pid="x")
+
+
+def test_an_audit_entry_written_by_the_compiled_insert_reads_back_whole(world: World) -> None:
+    entry = AUDIT_INSERT.insert(
+        AuditEntry(
+            actor_id=world.users[Role.SUPERVISOR].pk,
+            action="override_coverage",
+            object_type="incidents.incident",
+            object_id="42",
+            summary="Override: customer in production down",
+            changes={"coverage": ["not_covered", "override"], "note": "é ✓"},
+        )
+    )
+
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert (stored.action, stored.object_id, stored.changes) == (
+        "override_coverage",
+        "42",
+        {"coverage": ["not_covered", "override"], "note": "é ✓"},
+    )
+    assert stored.occurred_at == entry.occurred_at
+    with pytest.raises(ValueError, match="inserted once"):
+        AUDIT_INSERT.insert(entry)
