@@ -127,6 +127,18 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get(
         "ESCALADE_TEST_DATABASE", "escalade_test"
     )
+    # A pool per process (psycopg_pool): ASGI requests each run in a context of their own
+    # and cannot keep a connection between them; the pool keeps the connections (and their
+    # prepared statements) for the next request instead. Processes × size must stay under
+    # PostgreSQL's max_connections; 0 turns the pool off (persistent connections instead).
+    pool_size = int(os.environ.get("ESCALADE_PG_POOL_SIZE", "16"))
+    if pool_size > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": pool_size,
+            "timeout": 10,
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
