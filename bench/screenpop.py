@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/screenpop.py [--database sqlite|postgres] [--redis]
         [--workers N] [--agents 50] [--rate 50] [--seconds 20] [--accounts 500]
+    .venv/bin/python bench/screenpop.py --both   # embedded, then PostgreSQL + Redis
 
 Builds its own database (a SQLite file in var/bench/, or the PostgreSQL database
 ``escalade_bench_screenpop`` on 127.0.0.1) with the demo data, starts Daphne for
@@ -14,7 +15,8 @@ the demo customers' numbers, one in ten unknown. Per call: the CTI request's own
 (the baseline: the pop cannot leave before the call is committed) and the time from
 sending it to the pop arriving on the agent's socket; the server's CPU time per call.
 
-Prints one JSON line on stdout; progress goes to stderr, the server's log to
+Prints one JSON line on stdout (with ``--both``: one line holding ``embedded`` and
+``postgres_redis``); progress goes to stderr, the server's log to
 ``var/bench/screenpop-server.log``.
 """
 
@@ -367,6 +369,32 @@ async def measure(
     }
 
 
+def both(args: argparse.Namespace) -> int:
+    """Each setup in a process of its own (settings are read once per process)."""
+    common = ["--agents", str(args.agents), "--rate", str(args.rate)]
+    common += ["--seconds", str(args.seconds), "--accounts", str(args.accounts)]
+    setups = {
+        "embedded": [],
+        "postgres_redis": ["--database", "postgres", "--redis"]
+        + (["--workers", str(args.workers)] if args.workers else []),
+    }
+    line: dict[str, Any] = {"bench": "screenpop", "calls_per_s": args.rate}
+    for name, extra in setups.items():
+        log(f"--- {name}")
+        done = subprocess.run(
+            [sys.executable, __file__, *common, *extra],
+            stdout=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"The {name} run failed (exit {done.returncode}).")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        line[name] = {k: v for k, v in result.items() if k not in {"bench", "calls_per_s"}}
+    print(json.dumps(line), flush=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
@@ -381,7 +409,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="calls per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--accounts", type=int, default=500)
+    parser.add_argument(
+        "--both",
+        action="store_true",
+        help="the embedded default, then PostgreSQL + Redis: one JSON line with both",
+    )
     args = parser.parse_args(argv)
+    if args.both:
+        return both(args)
     workers = args.workers or ((os.cpu_count() or 1) if args.redis else 1)
     if workers > 1 and not args.redis:
         raise SystemExit("Several processes need the Redis channel layer: add --redis.")
