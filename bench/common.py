@@ -27,3 +27,13 @@ def ensure_postgres_database(database: str, *, drop: bool = False) -> None:
         if not exists:
             log(f"Creating the PostgreSQL database {database}")
             server.execute(f"CREATE DATABASE {database}")
+
+
+def disconnect() -> None:
+    """Close this process's database connections, pooled ones included (before a DROP)."""
+    from django.db import connection
+
+    connection.close()
+    close_pool = getattr(connection, "close_pool", None)
+    if close_pool is not None:
+        close_pool()

@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
+from bench.common import disconnect, ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
 from bench.load import Connection, Tally, drive, percentile  # noqa: E402
 
 PG_DATABASE = "escalade_bench_incidents"
@@ -115,7 +115,7 @@ def prepare(database: str, accounts: int, *, fresh: bool) -> None:
         return
     if present:
         log(f"Recreating the database (it holds {present:,} accounts, {accounts:,} wanted)")
-        connection.close()
+        disconnect()
         if database == "postgres":
             ensure_postgres_database(PG_DATABASE, drop=True)
         else:

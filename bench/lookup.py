@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
+from bench.common import disconnect, ensure_postgres_database, log, pg_url  # noqa: E402 (after the path)
 
 PG_DATABASE = "escalade_bench"
 PG_URL = pg_url(PG_DATABASE)
@@ -79,7 +79,7 @@ def prepare(database: str, scale: int, seed: int) -> None:
     if present:
         # Another scale, or an interrupted load: start from an empty database.
         log(f"The database holds {present:,} accounts, not {expected:,}: recreating it")
-        connection.close()
+        disconnect()
         if database == "postgres":
             ensure_postgres_database(PG_DATABASE, drop=True)
         else:
