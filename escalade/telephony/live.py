@@ -10,8 +10,11 @@ or ``daphne``); ``ESCALADE_REDIS_URL`` switches to Redis, so that events posted 
 web or worker process reach consoles connected to any other.
 """
 
+import asyncio
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -24,6 +27,8 @@ logger = logging.getLogger("escalade.telephony")
 
 # The consumer method that handles call events ("call.event" → call_event).
 CALL_EVENT = "call.event"
+# Seconds a thread waits for the server's loop to take its event.
+SEND_TIMEOUT = 10
 
 
 def agent_group(agent_id: int) -> str:
@@ -59,6 +64,35 @@ def call_facts(call: Call) -> dict[str, Any]:
     }
 
 
+# A thread of the web process that is not serving a request (the simulated traffic) sends
+# through the server's event loop: the in-memory layer's queues belong to that loop.
+_thread = threading.local()
+
+
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop, called from a view it serves; None elsewhere."""
+    try:
+        loop = async_to_sync(_running_loop)()
+    except RuntimeError:
+        return None
+    # Outside an ASGI server, asgiref ran it on a loop of its own, gone by now.
+    return loop if loop.is_running() else None
+
+
+async def _running_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+@contextmanager
+def sending_through(loop: asyncio.AbstractEventLoop | None) -> Iterator[None]:
+    """Within the block, this thread's live events go out on ``loop`` (when not None)."""
+    _thread.loop = loop
+    try:
+        yield
+    finally:
+        _thread.loop = None
+
+
 def send_now(facts: dict[str, Any], agent_ids: Iterable[int]) -> None:
     """Send a call's facts to the consoles of these agents (after the commit)."""
     layer = get_channel_layer()
@@ -71,7 +105,11 @@ def send_now(facts: dict[str, Any], agent_ids: Iterable[int]) -> None:
         for group in groups:
             await layer.group_send(group, message)
 
-    async_to_sync(send_all)()
+    loop = getattr(_thread, "loop", None)
+    if loop is not None:
+        asyncio.run_coroutine_threadsafe(send_all(), loop).result(timeout=SEND_TIMEOUT)
+    else:
+        async_to_sync(send_all)()
 
 
 def announce(call: Call, agent_ids: Iterable[int]) -> None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-import os
 import random
 import threading
 import time
@@ -41,7 +40,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from asgiref.sync import SyncToAsync
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -64,6 +62,7 @@ from escalade.telephony.actions import (
     do_call_ended,
     do_call_offered,
 )
+from escalade.telephony.live import sending_through, server_loop
 from escalade.telephony.models import (
     LIVE_STATES,
     Call,
@@ -572,7 +571,7 @@ class TrafficRunner:
             )
             self._thread = threading.Thread(
                 target=self._run,
-                args=(simulation, _server_loop()),
+                args=(simulation, server_loop()),
                 name="simulated-traffic",
                 daemon=True,
             )
@@ -580,16 +579,14 @@ class TrafficRunner:
             return self._status
 
     def _run(self, simulation: Simulation, loop: asyncio.AbstractEventLoop | None) -> None:
-        if loop is not None:
-            # The screen pops leave through the channel layer: sent from the server's own
-            # event loop (as a view's are), never from a loop of this thread, which the
-            # in-memory layer's queues do not belong to.
-            SyncToAsync.threadlocal.main_event_loop = loop
-            SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
         error = ""
         outcome = simulation.outcome
         try:
-            outcome = simulation.run()
+            # The screen pops leave through the channel layer: sent from the server's own
+            # event loop (as a view's are), never from a loop of this thread, which the
+            # in-memory layer's queues do not belong to.
+            with sending_through(loop):
+                outcome = simulation.run()
         except (SimulatorError, AcdInvalid, AcdRefused) as exc:
             error = str(exc)
         except Exception as exc:  # the thread must always report its end
@@ -617,15 +614,6 @@ class TrafficRunner:
         if thread is not None:
             thread.join(timeout=timeout)
         return self.status()
-
-
-def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The ASGI server's event loop, when called from a view it serves (asgiref keeps it
-    for the thread that runs the sync view); None elsewhere (a command, WSGI)."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_running():
-        return loop
-    return None
 
 
 traffic = TrafficRunner()

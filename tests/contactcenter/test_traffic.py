@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterator
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.test import Client
 
 from escalade.core.models import AuditEntry
@@ -10,6 +11,7 @@ from escalade.core.roles import Role
 from escalade.telephony.models import Call, State
 from escalade.telephony.simulator import SOURCE, Settings, SimulatorError, traffic
 from tests.contactcenter.conftest import Floor
+from tests.telephony.test_screen_pop import WAIT, console_socket, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,3 +87,27 @@ def test_only_supervisors_and_administrators_may_play_traffic(
     assert client_as(Role.INTERNAL_AGENT).get("/simulator/").status_code == 403
     assert client_as(Role.PARTNER_AGENT).post("/simulator/stop/").status_code == 403
     assert client_as(Role.ADMINISTRATOR).get("/simulator/").status_code == 200
+
+
+def test_simulated_calls_pop_on_the_consoles_of_the_web_process(floor: Floor) -> None:
+    """The embedded default: in-memory channel layer, one process for pages and sockets."""
+    paul = console_socket(floor.paul.user)
+
+    async def scenario() -> None:
+        # Given Paul's console open on the web process
+        connected, _ = await paul.connect()
+        assert connected
+        # When a supervisor starts traffic from a page this process serves (a view runs
+        # in a thread of its own, as under the ASGI server)
+        await sync_to_async(traffic.start)(
+            Settings(rate=30, minutes=1, talk=20, seed=5, queue=floor.l1.name, agents=1),
+            speed=0,
+        )
+        # Then the first simulated caller pops on his console
+        pop = await paul.receive_json_from(timeout=WAIT * 6)
+        assert pop["type"] == "screen_pop"
+        assert pop["call"]["state"] in {"alerting", "connected"}
+        await sync_to_async(traffic.stop)()
+        await paul.disconnect()
+
+    run(scenario)
