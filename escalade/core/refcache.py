@@ -1,7 +1,8 @@
 """Per-process copies of the small reference tables that every request reads.
 
-Tiers, routing rules, queues, service and hand-off targets, webhook endpoints: a few
-hundred rows, edited a few times a month, read by every intake. Each process keeps a
+Tiers, routing rules, queues, service plans, service and hand-off targets, webhook
+endpoints, the users behind API tokens: a few hundred rows, edited a few times a month,
+read by every intake. Each process keeps a
 copy for ``settings.REFERENCE_CACHE_SECONDS``. Saving or deleting one of the watched
 models in this process drops the copy at once and again when the transaction commits,
 so an administrator's change applies at once where it was made and in every other
