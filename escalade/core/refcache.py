@@ -2,11 +2,10 @@
 
 Tiers, routing rules, queues, service plans, service and hand-off targets, webhook
 endpoints, the users behind API tokens: a few hundred rows, edited a few times a month,
-read by every intake. Each process keeps a
-copy for ``settings.REFERENCE_CACHE_SECONDS``. Saving or deleting one of the watched
-models in this process drops the copy at once and again when the transaction commits,
-so an administrator's change applies at once where it was made and in every other
-process within those seconds.
+read by every intake. Each process keeps a copy for ``settings.REFERENCE_CACHE_SECONDS``.
+Saving or deleting one of the watched models in this process drops the copy at once and
+again when the transaction commits, so an administrator's change applies at once where
+it was made and in every other process within those seconds.
 
 The copies are shared by the threads of a process: treat what ``get`` returns as
 read-only.
@@ -28,7 +27,7 @@ K = TypeVar("K")
 # A watched model is a class, or "app_label.ModelName" for one of a higher layer.
 Watched = tuple[type[models.Model] | str, ...]
 
-_ALL: list[Reference[Any] | Keyed[Any, Any]] = []
+_ALL: list[Keyed[Any, Any]] = []
 
 
 def _watch(watched: Watched, changed: Callable[..., None]) -> None:
@@ -38,40 +37,6 @@ def _watch(watched: Watched, changed: Callable[..., None]) -> None:
         if not isinstance(model, str):
             for field in model._meta.local_many_to_many:
                 m2m_changed.connect(changed, sender=field.remote_field.through, weak=False)
-
-
-class Reference(Generic[T]):
-    """One cached value, loaded by ``load`` and dropped when ``watched`` models change."""
-
-    def __init__(self, name: str, load: Callable[[], T], watched: Watched):
-        self.name = name
-        self._load = load
-        self._value: T | None = None
-        self._loaded_at = 0.0
-        self._generation = 0
-        _watch(watched, self._changed)
-        _ALL.append(self)
-
-    def get(self) -> T:
-        value, loaded_at = self._value, self._loaded_at
-        if value is not None and _now() - loaded_at < settings.REFERENCE_CACHE_SECONDS:
-            return value
-        generation = self._generation
-        value = self._load()
-        # A change made while loading must not be hidden behind the copy read before it.
-        if generation == self._generation:
-            self._value, self._loaded_at = value, _now()
-        return value
-
-    def clear(self) -> None:
-        self._generation += 1
-        self._value = None
-
-    def _changed(self, **_kwargs: Any) -> None:
-        self.clear()
-        # Reads inside the still-open transaction may reload the new rows: drop them again
-        # once it commits, so other requests of this process load what was committed.
-        transaction.on_commit(self.clear)
 
 
 class Keyed(Generic[K, T]):
@@ -95,6 +60,7 @@ class Keyed(Generic[K, T]):
             return kept[1]
         generation = self._generation
         value = self._load(key)
+        # A change made while loading must not be hidden behind the copy read before it.
         if value is not None and generation == self._generation:
             self._values[key] = (now, value)
         return value
@@ -105,7 +71,23 @@ class Keyed(Generic[K, T]):
 
     def _changed(self, **_kwargs: Any) -> None:
         self.clear()
+        # Reads inside the still-open transaction may reload the new rows: drop them again
+        # once it commits, so other requests of this process load what was committed.
         transaction.on_commit(self.clear)
+
+
+class Reference(Generic[T]):
+    """One cached value (a table's rows), loaded by ``load``; a ``Keyed`` of one key."""
+
+    def __init__(self, name: str, load: Callable[[], T], watched: Watched):
+        self.name = name
+        self._one: Keyed[None, T] = Keyed(name, lambda _key: load(), watched)
+
+    def get(self) -> T:
+        value = self._one.get(None)
+        if value is None:
+            raise ValueError(f"The {self.name} loader returned nothing.")
+        return value
 
 
 def _now() -> float:
