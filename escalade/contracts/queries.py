@@ -158,10 +158,11 @@ def ledger_in_period(
     )
     # A day of margin: periods are local dates, the ledger is stored in UTC.
     since = datetime.combine(start - timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("UTC"))
+    counted = {e.pk for e in entitlements}
     return [
         entry.to_engine()
         for entry in LEDGER_SINCE.run(contract=contract.pk, since=since)
-        if entry.entitlement_id in {e.pk for e in entitlements}
+        if entry.entitlement_id in counted
     ]
 
 
