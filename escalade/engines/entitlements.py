@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalade.engines.business_time import Calendar, is_open
@@ -166,7 +167,18 @@ class Eligibility:
         return tuple(REASON_MESSAGES[reason] for reason in self.reasons)
 
 
-def contract_state(terms: ContractTerms, today: date) -> ContractState:
+class Dated(Protocol):
+    """What a contract's state depends on: its dates (terms, or a contract record)."""
+
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def ends_on(self) -> date: ...
+    @property
+    def cancelled_on(self) -> date | None: ...
+
+
+def contract_state(terms: Dated, today: date) -> ContractState:
     # A cancellation dated after the natural end changes nothing: the contract just expired.
     if (
         terms.cancelled_on is not None

@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
-from escalade.contracts.models import Contract, always_open
+from escalade.contracts.models import Contract
 from escalade.contracts.queries import local_date
 from escalade.contracts.queries import visible as visible_contracts
 from escalade.core.principal import Principal, principal_for
 from escalade.core.roles import STAFF_ROLES
 from escalade.customers.queries import accounts
-from escalade.engines.entitlements import ContractState, ContractTerms, contract_state
+from escalade.engines.entitlements import ContractState, contract_state
 from escalade.engines.phones import display
 from escalade.incidents.models import EntryKind
 from escalade.incidents.queries import active, by_urgency, customer_timeline, incidents
@@ -76,27 +76,20 @@ def _coverage(principal: Principal, account_id: int, now: datetime) -> dict[str,
     Only the dates count here: the pop does not need the allowances nor the calendars'
     hours that the customer file computes, so neither is loaded.
     """
-    rows = (
+    contracts = (
         Contract.objects.filter(visible_contracts(principal), account_id=account_id)
+        .select_related("plan__calendar")
+        .only("starts_on", "ends_on", "cancelled_on", "plan__calendar__time_zone")
         .order_by()
-        .values_list("starts_on", "ends_on", "cancelled_on", "plan__calendar__time_zone")
     )
     active: list[date] = []
     pending: list[date] = []
-    for starts_on, ends_on, cancelled_on, time_zone in rows:
-        terms = ContractTerms(
-            starts_on=starts_on,
-            ends_on=ends_on,
-            cancelled_on=cancelled_on,
-            product_ids=frozenset(),
-            channels=frozenset(),
-            calendar=always_open(time_zone),
-        )
-        state = contract_state(terms, local_date(now, time_zone))
+    for contract in contracts:
+        state = contract_state(contract, local_date(now, contract.plan.calendar.time_zone))
         if state == ContractState.ACTIVE:
-            active.append(ends_on)
+            active.append(contract.ends_on)
         elif state == ContractState.PENDING:
-            pending.append(starts_on)
+            pending.append(contract.starts_on)
     return {
         "covered": bool(active),
         "covered_until": max(active, default=None),
